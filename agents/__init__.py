@@ -1,0 +1,5 @@
+"""Mesa agents of wellspread."""
+
+from .person import Person
+
+__all__ = ["Person"]

@@ -1,0 +1,10 @@
+"""The wellspread model: scenarios, the Mesa behaviour model, and headless runs.
+
+    from model import Scenario, BehaviourModel, simulate
+"""
+
+from .behaviour_model import BehaviourModel
+from .scenario import NetworkSpec, Scenario, ScenarioError, SeedingSpec
+from .simulate import Result, simulate
+
+__all__ = ["Scenario", "ScenarioError", "NetworkSpec", "SeedingSpec", "BehaviourModel", "simulate", "Result"]

@@ -1,0 +1,54 @@
+"""Adoption by group: everyone, and each value of a node attribute such as the deprivation quintile.
+
+Why here: inequality is an outcome, not an afterthought, so every run reports its adoption per
+group. Labels read ``"all"`` and ``"<attribute>=<value>"`` (e.g. ``"deprivation=1"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DEFAULT_GROUP_ATTRIBUTES = ("deprivation",)
+
+
+class GroupIndex:
+    """Integer group codes per person for each reported attribute, and the matching labels."""
+
+    def __init__(self, labels: list[str], codes: np.ndarray, sizes: np.ndarray):
+        self.labels = labels  # column g of fractions() is labels[g]
+        self._codes = codes  # (attributes, n) codes into the label columns, -1 for missing values
+        self.sizes = sizes  # people per label
+
+    @classmethod
+    def from_graph(cls, G, csr, attributes: list[str] | None) -> "GroupIndex":
+        n = csr.n
+        if attributes is None:
+            first = G.nodes[csr.nodes[0]] if n else {}
+            attributes = [a for a in DEFAULT_GROUP_ATTRIBUTES if a in first]
+        labels = ["all"]
+        codes = np.full((len(attributes), n), -1, dtype=np.int64)
+        for a, attribute in enumerate(attributes):
+            values = [G.nodes[v].get(attribute) for v in csr.nodes]
+            distinct = sorted({v for v in values if v is not None}, key=lambda v: (str(type(v)), v))
+            if not distinct:
+                raise ValueError(f"groups: no person carries the attribute {attribute!r}")
+            start = len(labels)
+            index = {v: start + i for i, v in enumerate(distinct)}
+            labels += [f"{attribute}={v}" for v in distinct]
+            codes[a] = [index.get(v, -1) for v in values]
+        sizes = np.zeros(len(labels), dtype=np.int64)
+        sizes[0] = n
+        for row in codes:
+            sizes += np.bincount(row[row >= 0], minlength=len(labels))
+        return cls(labels, codes, sizes)
+
+    def fractions(self, adopted: np.ndarray) -> np.ndarray:
+        """(behaviours, groups) adopting share in each group."""
+        B = adopted.shape[0]
+        counts = np.zeros((B, len(self.labels)), dtype=np.float64)
+        counts[:, 0] = adopted.sum(axis=1)
+        for row in self._codes:
+            ok = row >= 0
+            for b in range(B):
+                counts[b] += np.bincount(row[ok], weights=adopted[b, ok], minlength=len(self.labels))
+        return counts / np.maximum(self.sizes, 1)

@@ -1,0 +1,108 @@
+"""The population's state as arrays: what every engine reads and writes.
+
+One ``Population`` per run holds, for each behaviour b and person i (CSR position), whether i adopts
+b now, when i last adopted it, and the per-person parameters the rules drew at set-up. Both engines
+share it: the numba kernels read the arrays directly and the Mesa ``Person`` agents are views onto
+them, so ``model.agents`` always tells the truth whichever engine steps the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from networks import CSR
+
+
+class Population:
+    """Array state of a run.
+
+    Attributes:
+        adopted: uint8 (behaviours, people), 1 = adopting now.
+        adopted_at: int32, the round each person last adopted (-1 never; seeds and initial: 0).
+        frontier: per behaviour, the people who adopted in the last round (ascending positions).
+        theta: float64 per-person thresholds (threshold rules).
+        offset: float64 per-person log-odds offsets that interventions set (logistic rule).
+        prevalence: float64 per behaviour, the adopting share at the start of the round.
+        t: rounds completed.
+    """
+
+    def __init__(self, csr: CSR, names: list[str], weights: np.ndarray | None = None):
+        self.csr = csr
+        self.names = list(names)
+        self.n = csr.n
+        self.n_behaviours = B = len(names)
+        n = self.n
+        self.adopted = np.zeros((B, n), dtype=np.uint8)
+        self.adopted_at = np.full((B, n), -1, dtype=np.int32)
+        self.frontier = [np.zeros(0, dtype=np.int64) for _ in range(B)]
+        self.theta = np.zeros((B, n), dtype=np.float64)
+        self.offset = np.zeros((B, n), dtype=np.float64)
+        self.coupling = np.zeros((B, B), dtype=np.float64)
+        self.logit = np.zeros((B, 3), dtype=np.float64)
+        self.keys = np.zeros(B, dtype=np.int64)
+        self.p = np.zeros(B, dtype=np.float64)
+        self.k = np.zeros(B, dtype=np.int64)
+        self.relapse = np.zeros(B, dtype=np.float64)
+        self.prevalence = np.zeros(B, dtype=np.float64)
+        self.tables: list[np.ndarray | None] = [None] * B
+        self.weights = weights
+        self.t = 0
+        self._caches: dict = {}
+        self._marks: dict = {}
+        self._scratch: np.ndarray | None = None
+
+    # --- helpers the rules use ---------------------------------------------------------------------
+    def behaviour_index(self, name: str, where: str = "behaviour") -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise ValueError(f"{where}: unknown behaviour {name!r}; the scenario has {', '.join(self.names)}") from None
+
+    def require_weights(self, attribute: str | None) -> None:
+        if attribute is not None and self.weights is None:
+            raise ValueError(f"edge weights {attribute!r} were asked for but the network has none")
+
+    def cache(self, b: int, factory):
+        """A per-behaviour cache object (e.g. incremental counts), created on first use."""
+        if b not in self._caches:
+            self._caches[b] = factory(self.n)
+        return self._caches[b]
+
+    def marks(self, b: int) -> np.ndarray:
+        if b not in self._marks:
+            self._marks[b] = np.full(self.n, -1, dtype=np.int64)
+        return self._marks[b]
+
+    def scratch(self) -> np.ndarray:
+        if self._scratch is None:
+            self._scratch = np.zeros(self.n, dtype=np.uint8)
+        return self._scratch
+
+    # --- changing the state ------------------------------------------------------------------------
+    def begin_round(self) -> int:
+        """Freeze what the round's rules see (visible prevalence); return the round number."""
+        self.prevalence[:] = self.adopted.sum(axis=1) / max(self.n, 1)
+        return self.t + 1
+
+    def apply(self, b: int, adopters: np.ndarray, relapsers: np.ndarray | None, t: int) -> int:
+        """Make ``adopters`` adopt and ``relapsers`` stop behaviour b at round t; return the number changed."""
+        adopters = np.asarray(adopters, dtype=np.int64)
+        adopters = adopters[self.adopted[b, adopters] == 0]
+        self.adopted[b, adopters] = 1
+        self.adopted_at[b, adopters] = t
+        self.frontier[b] = adopters
+        changed = len(adopters)
+        if relapsers is not None and len(relapsers):
+            self.adopted[b, relapsers] = 0
+            changed += len(relapsers)
+            if b in self._caches:  # counts assume adopters stay: recount next time
+                self._caches[b].valid = False
+        return changed
+
+    def seed(self, b: int, positions: np.ndarray) -> None:
+        """Adopters at the current round from outside the rules (seeding, recruitment)."""
+        positions = np.unique(np.asarray(positions, dtype=np.int64))
+        fresh = positions[self.adopted[b, positions] == 0]
+        self.adopted[b, fresh] = 1
+        self.adopted_at[b, fresh] = self.t
+        self.frontier[b] = np.union1d(self.frontier[b], fresh)

@@ -1,0 +1,44 @@
+"""Counter-based random numbers: the same draw for the same (key, a, b, c), in any engine or thread.
+
+Why: a stateful generator makes results depend on the order in which people are visited, so a
+parallel numba loop, the Mesa reference engine and a frontier kernel would each see different
+numbers. Hashing the coordinates of a decision instead (run key, step, person, neighbour) makes each
+draw a pure function: the python and numba engines then give *identical* runs, and ``prange``
+loops stay bit-reproducible whatever the thread count (``../shared/notes/sweeps.md`` section 3.2).
+
+The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number
+generators", OOPSLA), applied to a chain of the inputs; the top 53 bits make a uniform in [0, 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, uint64
+
+__all__ = ["mix64", "uniform", "derive_key"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(uint64(uint64), cache=True, inline="always")
+def mix64(z):
+    z = z + _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def uniform(key, a, b, c):
+    """U[0,1) as a pure function of four non-negative integers."""
+    h = mix64(np.uint64(key) ^ mix64(np.uint64(a) ^ mix64(np.uint64(b) ^ mix64(np.uint64(c)))))
+    return float(h >> _S11) * _INV53
+
+
+def derive_key(seed_sequence: np.random.SeedSequence) -> int:
+    """A 63-bit key for ``uniform`` from a SeedSequence (fits int64 columns and numba int args)."""
+    return int(seed_sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))

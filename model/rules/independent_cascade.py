@@ -1,0 +1,82 @@
+"""independent_cascade: each new adopter gets one chance to convert each neighbour.
+
+The Independent Cascade model (Goldenberg, Libai & Muller 2001; Kempe, Kleinberg & Tardos 2003).
+A person who adopted in round t-1 (seeds: round 0) makes exactly one attempt on each non-adopting
+neighbour in round t, succeeding with probability p. Each attempt's draw is a pure function of the
+run key and the ordered pair (source, target), so the push (frontier) kernel, the pull (full-sweep)
+kernel and the Mesa agents all see the same coin flips.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numba import njit, prange
+from pydantic import Field
+
+from ..rng import uniform
+from ._params import BehaviourBase, Probability, steady_when_unchanged as steady
+
+PROGRESSIVE = True
+ATTEMPT = 1  # stream id for attempt draws
+
+
+class Params(BehaviourBase):
+    rule: Literal["independent_cascade"]
+    p: Probability = Field(0.05, description="chance that one attempt on a neighbour succeeds")
+
+
+def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
+    pop.p[b] = params.p
+
+
+def decide(person, b: int, t: int) -> bool:
+    """Adopting next round? (reference form): any last-round adopter next to me succeeds."""
+    if person.is_adopting(b):
+        return True
+    pop = person.model.population
+    key, p = pop.keys[b], pop.p[b]
+    return any(
+        other.adopted_at(b) == t - 1 and uniform(key, ATTEMPT, other.index, person.index) < p
+        for other in person.neighbours
+    )
+
+
+@njit(parallel=True, cache=True)
+def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
+    """Pull form: each non-adopter checks its neighbours that adopted last round."""
+    n = len(indptr) - 1
+    for i in prange(n):
+        out[i] = 0
+        if adopted[i]:
+            continue
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if adopted_at[j] == t - 1 and adopted[j] and uniform(key, ATTEMPT, j, i) < p:
+                out[i] = 1
+                break
+
+
+@njit(cache=True)
+def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
+    """Push form: last round's adopters try each neighbour; draw first, read state only on success."""
+    hits = np.empty(64, dtype=np.int64)
+    m = 0
+    for s in sources:
+        for e in range(indptr[s], indptr[s + 1]):
+            j = indices[e]
+            if uniform(key, ATTEMPT, s, j) < p and adopted[j] == 0 and mark[j] != stamp:
+                mark[j] = stamp
+                if m == len(hits):
+                    grown = np.empty(2 * m, dtype=np.int64)
+                    grown[:m] = hits
+                    hits = grown
+                hits[m] = j
+                m += 1
+    return np.sort(hits[:m])
+
+
+def numba_step(pop, b: int, t: int):
+    mark = pop.marks(b)
+    return frontier(pop.csr.indptr, pop.csr.indices, pop.frontier[b], pop.adopted[b], pop.keys[b], pop.p[b], mark, t), None

@@ -1,0 +1,80 @@
+"""threshold: adopt once the adopting share of one's neighbours reaches one's threshold.
+
+The fractional-threshold model of collective behaviour (Granovetter 1978, *Am. J. Sociol.* 83:1420)
+on networks (Watts 2002, *PNAS* 99:5766). ``threshold`` is one number for everyone or a
+distribution drawn once per person per run. Progressive: adopters stay adopters. A person with no
+neighbours never adopts unless seeded.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numba import njit, prange
+from pydantic import Field
+
+from ._counting import CountCache
+from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged as steady
+
+PROGRESSIVE = True
+
+
+class Params(BehaviourBase):
+    rule: Literal["threshold"]
+    threshold: Probability | ThresholdDistribution = Field(
+        0.18, description="adopt when adopting neighbours / degree >= threshold"
+    )
+
+
+def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
+    pop.theta[b] = draw_thresholds(params.threshold, pop.n, rng)
+
+
+# --- the readable Mesa step -------------------------------------------------------------------
+def decide(person, b: int, t: int) -> bool:
+    """Adopting next round? (reference form, read by the python engine)."""
+    if person.is_adopting(b):
+        return True
+    degree = person.degree
+    return degree > 0 and person.adopting_neighbours(b) / degree >= person.threshold(b)
+
+
+# --- the numba kernel ---------------------------------------------------------------------------
+@njit(parallel=True, cache=True)
+def sweep(indptr, indices, adopted, theta, out):
+    """Full synchronous sweep: out[i] = 1 for each non-adopter that adopts this round."""
+    n = len(indptr) - 1
+    for i in prange(n):
+        out[i] = 0
+        if adopted[i]:
+            continue
+        deg = indptr[i + 1] - indptr[i]
+        if deg == 0:
+            continue
+        c = 0
+        for e in range(indptr[i], indptr[i + 1]):
+            c += adopted[indices[e]]
+        if c / deg >= theta[i]:
+            out[i] = 1
+
+
+@njit(cache=True)
+def frontier(indptr, candidates, count, theta):
+    """Which candidates adopt, from the incrementally kept counts (same comparison as ``sweep``)."""
+    keep = np.zeros(len(candidates), dtype=np.bool_)
+    for m in range(len(candidates)):
+        i = candidates[m]
+        deg = indptr[i + 1] - indptr[i]
+        keep[m] = deg > 0 and count[i] / deg >= theta[i]
+    return candidates[keep]
+
+
+def numba_step(pop, b: int, t: int):
+    """New adopters of behaviour b this round, from the compiled kernels."""
+    cache = pop.cache(b, CountCache)
+    row = pop.adopted[b]
+    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t)
+    if candidates is None:
+        return frontier(pop.csr.indptr, np.flatnonzero(row == 0), cache.count, pop.theta[b]), None
+    return frontier(pop.csr.indptr, candidates, cache.count, pop.theta[b]), None

@@ -1,0 +1,77 @@
+"""simulate: one headless run of a scenario, the path sweeps and the CLI use.
+
+On the numba engine it builds no ``Person`` agents, so a run costs what its kernels cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .scenario import Scenario
+
+__all__ = ["Result", "simulate"]
+
+
+@dataclass
+class Result:
+    """What one run produced.
+
+    Attributes:
+        scenario: the scenario that was run.
+        final: {behaviour: final adopted fraction of the whole population}.
+        timeseries: long DataFrame with columns step, behaviour, group, adopted (a fraction of the
+            group); group "all" is everyone; step 0 is the state after seeding.
+        seeds: the seeded people (graph node ids).
+        steps: rounds run (fewer than ``scenario.steps`` when a steady state came first).
+    """
+
+    scenario: Scenario
+    final: dict[str, float]
+    timeseries: pd.DataFrame
+    seeds: np.ndarray
+    steps: int
+    group_sizes: dict[str, int] = field(default_factory=dict)
+
+    def final_by_group(self) -> pd.DataFrame:
+        """Final adopted fraction per behaviour (rows) and group (columns)."""
+        last = self.timeseries[self.timeseries["step"] == self.steps]
+        return last.pivot(index="behaviour", columns="group", values="adopted")
+
+
+def simulate(scenario: Scenario | dict, graph: nx.Graph | None = None) -> Result:
+    """Run one scenario to ``scenario.steps`` rounds or a steady state and return its ``Result``."""
+    from .behaviour_model import BehaviourModel
+
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.model_validate(scenario)
+    model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python")
+    model.run()
+    return result_of(model)
+
+
+def result_of(model) -> Result:
+    """The ``Result`` of a model that has run."""
+    history = np.stack(model.history)  # (steps+1, behaviours, groups)
+    names = model.population.names
+    labels = model.groups.labels
+    T, B, G = history.shape
+    timeseries = pd.DataFrame(
+        {
+            "step": np.repeat(np.arange(T), B * G),
+            "behaviour": pd.Categorical(np.tile(np.repeat(names, G), T), categories=names),
+            "group": pd.Categorical(np.tile(labels, T * B), categories=labels),
+            "adopted": history.reshape(-1),
+        }
+    )
+    return Result(
+        scenario=model.spec,
+        final=model.adoption(),
+        timeseries=timeseries,
+        seeds=model.seeds,
+        steps=model.population.t,
+        group_sizes=dict(zip(labels, model.groups.sizes.tolist())),
+    )

@@ -1,0 +1,85 @@
+"""Social networks for wellspread: generated kinds, a synthetic town, files and real data sets.
+
+This package knows nothing of behaviour: it builds and reads ``networkx`` graphs and converts
+them to the CSR arrays the kernels use.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import networkx as nx
+
+from .csr import CSR, to_csr
+from .errors import NetworkError
+from .generators import BUILDERS
+
+__all__ = ["KINDS", "CSR", "NetworkError", "generate", "load", "to_csr", "kind_parameters"]
+
+
+def _builders() -> dict:
+    builders = dict(BUILDERS)
+    try:
+        from .town import town
+    except ImportError:  # pragma: no cover - town is part of the package
+        pass
+    else:
+        builders["town"] = town
+    return builders
+
+
+_BUILDERS = _builders()
+KINDS: tuple[str, ...] = tuple(_BUILDERS)
+
+
+def kind_parameters(kind: str) -> dict:
+    """The keyword parameters a kind accepts, with their defaults."""
+    builder = _builder(kind)
+    sig = inspect.signature(builder)
+    return {name: p.default for name, p in sig.parameters.items() if name not in ("n", "seed")}
+
+
+def _builder(kind: str):
+    try:
+        return _BUILDERS[kind]
+    except KeyError:
+        raise NetworkError(f"unknown network kind {kind!r}; choose one of {', '.join(KINDS)}") from None
+
+
+def generate(kind: str, n: int, seed: int | None = 0, **params) -> nx.Graph:
+    """Build a network of ``n`` people of the given kind.
+
+    Args:
+        kind: one of ``KINDS``.
+        n: number of people (>= 1).
+        seed: integer seed; the same seed gives the same graph.
+        **params: the kind's own parameters (see ``kind_parameters(kind)``).
+
+    Raises:
+        NetworkError: unknown kind, unknown parameter, or a value out of range.
+    """
+    builder = _builder(kind)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise NetworkError(f"network kind {kind!r}: n must be a positive integer, got {n!r}")
+    allowed = kind_parameters(kind)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise NetworkError(
+            f"network kind {kind!r}: unknown parameter {unknown[0]!r}; it takes {', '.join(allowed) or 'none'}"
+        )
+    seed = 0 if seed is None else int(seed)
+    try:
+        G = builder(n, seed, **params)
+    except NetworkError:
+        raise
+    except (TypeError, ValueError, nx.NetworkXError) as exc:
+        raise NetworkError(f"network kind {kind!r}: {exc}") from None
+    G.graph.setdefault("kind", kind)
+    return G
+
+
+def load(path, **options) -> nx.Graph:
+    """Read a network file (.edgelist .csv .graphml .gml .gexf .net); see ``networks.io.load``."""
+    from .io import load as _load
+
+    return _load(path, **options)

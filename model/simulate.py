@@ -6,6 +6,7 @@ On the numba engine it builds no ``Person`` agents, so a run costs what its kern
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -27,14 +28,31 @@ class Result:
             group); group "all" is everyone; step 0 is the state after seeding.
         seeds: the seeded people (graph node ids).
         steps: rounds run (fewer than ``scenario.steps`` when a steady state came first).
+        history: the same numbers as an array (steps + 1, behaviours, groups).
     """
 
     scenario: Scenario
     final: dict[str, float]
-    timeseries: pd.DataFrame
+    history: np.ndarray  # (steps + 1, behaviours, groups) adopted fractions
+    behaviours: list[str]
+    groups: list[str]
     seeds: np.ndarray
     steps: int
     group_sizes: dict[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """Long form of ``history``: step, behaviour, group, adopted (built on first use)."""
+        T, B, G = self.history.shape
+        names, labels = self.behaviours, self.groups
+        return pd.DataFrame(
+            {
+                "step": np.repeat(np.arange(T), B * G),
+                "behaviour": pd.Categorical(np.tile(np.repeat(names, G), T), categories=names),
+                "group": pd.Categorical(np.tile(labels, T * B), categories=labels),
+                "adopted": self.history.reshape(-1),
+            }
+        )
 
     def final_by_group(self) -> pd.DataFrame:
         """Final adopted fraction per behaviour (rows) and group (columns)."""
@@ -55,23 +73,13 @@ def simulate(scenario: Scenario | dict, graph: nx.Graph | None = None) -> Result
 
 def result_of(model) -> Result:
     """The ``Result`` of a model that has run."""
-    history = np.stack(model.history)  # (steps+1, behaviours, groups)
-    names = model.population.names
-    labels = model.groups.labels
-    T, B, G = history.shape
-    timeseries = pd.DataFrame(
-        {
-            "step": np.repeat(np.arange(T), B * G),
-            "behaviour": pd.Categorical(np.tile(np.repeat(names, G), T), categories=names),
-            "group": pd.Categorical(np.tile(labels, T * B), categories=labels),
-            "adopted": history.reshape(-1),
-        }
-    )
     return Result(
         scenario=model.spec,
         final=model.adoption(),
-        timeseries=timeseries,
+        history=np.stack(model.history),
+        behaviours=list(model.population.names),
+        groups=list(model.groups.labels),
         seeds=model.seeds,
         steps=model.population.t,
-        group_sizes=dict(zip(labels, model.groups.sizes.tolist())),
+        group_sizes=dict(zip(model.groups.labels, model.groups.sizes.tolist())),
     )

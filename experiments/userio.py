@@ -52,6 +52,7 @@ def progress():
         TimeRemainingColumn(),
         console=err_console,
         transient=False,
+        disable=not err_console.is_terminal,  # a bar is for people; logs and pipes get the results only
     )
 
 

@@ -180,14 +180,21 @@ def read_toml(path) -> dict:
 def format_validation_error(exc: ValidationError, source: str = "scenario") -> str:
     """One line: source, the first failing field as a dotted path, and what is wrong."""
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"] if not _is_union_tag(p))
+    loc = ".".join(str(p) for i, p in enumerate(err["loc"]) if not _is_union_tag(err["loc"], i))
     msg = err["msg"].removeprefix("Value error, ")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{source}: {loc or 'top level'}: {msg}{more}"
 
 
-def _is_union_tag(part) -> bool:
-    return isinstance(part, str) and (part in RULES or part in ("uniform", "normal", "beta"))
+def _is_union_tag(loc: tuple, i: int) -> bool:
+    """Parts of pydantic's error location that name a union member rather than a field."""
+    part = loc[i]
+    if isinstance(part, int):
+        return False
+    if not part.isidentifier():  # 'constrained-float', 'function-after[...]'
+        return True
+    after_index = i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] == "behaviours"
+    return (after_index and part in RULES) or (i >= 1 and loc[i - 1] == "threshold" and part in ("uniform", "normal", "beta"))
 
 
 def validate(cls, data, source: str = "scenario"):

@@ -1,0 +1,129 @@
+"""BehaviourModel as a Mesa model: agents, DataCollector, groups, stopping, the contract's shapes."""
+
+from __future__ import annotations
+
+import mesa
+import networkx as nx
+import numpy as np
+import pytest
+
+from agents import Person
+from model import BehaviourModel, Scenario, ScenarioError, simulate
+
+
+def base(**over) -> dict:
+    d = {
+        "seed": 4,
+        "steps": 30,
+        "network": {"kind": "erdos_renyi", "n": 500, "mean_degree": 6.0},
+        "behaviours": [{"name": "activity", "rule": "threshold", "threshold": 0.15}],
+        "seeding": {"strategy": "degree", "count": 10},
+    }
+    d.update(over)
+    return d
+
+
+def deprived_graph() -> nx.Graph:
+    G = nx.erdos_renyi_graph(200, 0.05, seed=1)
+    for v in G:
+        G.nodes[v]["deprivation"] = 1 + v % 5
+        G.nodes[v]["age_band"] = "25-44" if v % 2 else "65+"
+    return G
+
+
+def test_mesa_model_with_person_agents():
+    m = BehaviourModel(base(engine="python"))
+    assert isinstance(m, mesa.Model)
+    assert len(m.agents) == 500 and all(isinstance(a, Person) for a in m.agents)
+    person = next(iter(m.agents))
+    assert person.degree == m.graph.degree(person.node)
+    m.step()
+    assert set(m.adoption()) == {"activity"}
+
+
+def test_datacollector_records_each_step_by_group():
+    sc = Scenario.model_validate(base(network={"kind": "erdos_renyi", "n": 200}))
+    m = BehaviourModel(sc, graph=deprived_graph())
+    m.run()
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == m.population.t + 1  # step 0 (after seeding) and every round
+    assert {"activity", "activity [deprivation=1]", "activity [deprivation=5]"} <= set(df.columns)
+    assert df["activity"].iloc[-1] == pytest.approx(m.adoption()["activity"])
+    # the group shares average back to the whole (equal-sized quintiles here)
+    quintiles = df[[f"activity [deprivation={q}]" for q in range(1, 6)]].mean(axis=1)
+    np.testing.assert_allclose(quintiles, df["activity"])
+
+
+def test_groups_by_any_attribute_and_timeseries_shape():
+    res = simulate(base(network={"kind": "erdos_renyi", "n": 200}, groups=["age_band"]), graph=deprived_graph())
+    ts = res.timeseries
+    assert list(ts.columns[:4]) == ["step", "behaviour", "group", "adopted"]
+    assert set(ts["group"]) == {"all", "age_band=25-44", "age_band=65+"}
+    assert ts["step"].min() == 0 and ts["step"].max() == res.steps
+    first = ts[(ts.step == 0) & (ts.group == "all")]["adopted"].item()
+    assert first == pytest.approx(10 / 200)  # step 0 is the state after seeding
+    assert res.final_by_group().loc["activity", "all"] == pytest.approx(res.final["activity"])
+
+
+def test_unknown_group_attribute_is_a_clear_error():
+    with pytest.raises(ValueError, match="no person carries the attribute 'income'"):
+        simulate(base(groups=["income"]))
+
+
+def test_run_stops_at_steady_state_and_respects_steps():
+    res = simulate(base(steps=500))
+    assert res.steps < 500
+    m = BehaviourModel(base(steps=500, behaviours=[{"name": "a", "rule": "sis", "beta": 0.3, "relapse": 0.1}]))
+    m.run(steps=7)
+    assert m.population.t == 7 and m.running
+
+
+def test_initial_share_and_seeds_count_in_the_final_fraction():
+    sc = base(behaviours=[{"name": "a", "rule": "threshold", "threshold": 1.0, "initial": 0.1}], seeding={"strategy": "random", "count": 5})
+    res = simulate(sc)
+    assert len(res.seeds) == 5
+    # round(0.1 * 500) = 50 at random, besides the 5 seeds; threshold 1.0 rarely lets anyone else in
+    assert res.history[0, 0, 0] == pytest.approx(55 / 500)
+
+
+def test_seeding_only_named_behaviours():
+    sc = base(
+        behaviours=[{"name": "a", "rule": "threshold", "threshold": 1.0}, {"name": "b", "rule": "threshold", "threshold": 1.0}],
+        seeding={"strategy": "random", "count": 5, "behaviours": ["b"]},
+        steps=0,
+    )
+    res = simulate(sc)
+    assert res.final == {"a": 0.0, "b": pytest.approx(5 / 500)}
+
+
+def test_scenario_round_trips_through_toml(tmp_path):
+    sc = Scenario.model_validate(base(behaviours=[{"name": "a", "rule": "threshold", "threshold": {"dist": "normal", "mean": 0.2, "sd": 0.05}}]))
+    path = tmp_path / "s.toml"
+    path.write_text(sc.to_toml())
+    again = Scenario.from_toml(path)
+    assert again == sc
+    assert simulate(again).timeseries.equals(simulate(sc).timeseries)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"steps": -1}, "steps"),
+        ({"engine": "cuda"}, "engine"),
+        ({"behaviours": [{"name": "a", "rule": "threshold", "threshold": 1.5}]}, "behaviours.0.threshold"),
+        ({"behaviours": [{"name": "a", "rule": "magic"}]}, "behaviours.0"),
+        ({"behaviours": [{"name": "a", "rule": "independent_cascade", "pp": 0.1}]}, "behaviours.0.pp"),
+        ({"network": {"kind": "erdos_renyi", "n": 10, "meandegree": 3}}, "no parameter 'meandegree'"),
+        ({"seeding": {"strategy": "psychic", "count": 3}}, "unknown strategy 'psychic'"),
+        ({"behaviours": [{"name": "a", "rule": "sis"}, {"name": "a", "rule": "sis"}]}, "used twice"),
+    ],
+)
+def test_bad_scenarios_name_the_field(change, message, tmp_path):
+    import tomli_w
+
+    path = tmp_path / "bad.toml"
+    path.write_text(tomli_w.dumps(base(**change)))
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_toml(path)
+    text = str(err.value)
+    assert text.startswith(str(path)) and message in text and "\n" not in text

@@ -8,6 +8,7 @@ PYTHON ?= $(shell for v in 3.12 3.13; do \
 	  for p in $$HOME/.pyenv/versions/$$v*/bin/python$$v; do [ -x "$$p" ] && { echo $$p; exit; }; done; \
 	done)
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
+STRATEGIES ?= random,degree
 
 .PHONY: run test dashboard bench clean
 
@@ -24,7 +25,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed-base
 	touch $@
 
 run: $(VENV)/.installed-base
-	$(VENV)/bin/wellspread compare experiments/examples/town.toml --out results/town
+	$(VENV)/bin/wellspread compare experiments/examples/town.toml --replicates 20 --strategies $(STRATEGIES) --out results/town
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q

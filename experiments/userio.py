@@ -7,12 +7,13 @@ the file, field and problem; no traceback; exit 2) and nothing already computed 
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import typer
 from rich.console import Console
 
 err_console = Console(stderr=True, soft_wrap=True)
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)  # tables stay whole in logs and pipes
 
 #: errors that mean "the input is wrong", not "the program is wrong"
 USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, PermissionError, IsADirectoryError)

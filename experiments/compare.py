@@ -52,9 +52,8 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
         b = results[0].behaviours.index(behaviour) if behaviour else 0
         finals = np.array([r.history[-1, b, 0] for r in results])
         mean, low, high = mean_interval(finals)
-        n = results[0].group_sizes["all"]
         seeds = np.array([max(len(r.seeds), 1) for r in results])
-        gained = finals * n - np.array([r.history[0, b, 0] * n for r in results])
+        gained = np.array([r.adopters_gained(b) for r in results], dtype=float)
         row = {
             "strategy": name,
             "final": mean,
@@ -62,7 +61,7 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
             "ci_high": high,
             "tipped": float(np.mean(finals >= tip)),
             "adopters_per_seed": float(np.mean(gained / seeds)),
-            "adopters_per_budget": float(np.mean(gained / np.array([budget_of(r) for r in results]))),
+            "adopters_per_budget": float(np.mean(gained / np.array([max(r.cost, 1e-12) for r in results]))),
         }
         for level in REACH_LEVELS:
             times = np.array([time_to_reach(r.history[:, b, 0], level) for r in results])
@@ -73,11 +72,6 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
                 row[label] = float(np.mean([r.history[-1, b, g] for r in results]))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def budget_of(result: Result) -> float:
-    """What the seeding cost; one unit per seed unless the run recorded a cost."""
-    return float(getattr(result, "cost", None) or max(len(result.seeds), 1))
 
 
 def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Path, behaviour: str | None = None) -> list[Path]:

@@ -22,7 +22,7 @@ from .population import Population
 from .rules import RULES
 from .rng import derive_key
 from .scenario import Scenario, ScenarioError
-from .targeting import select_seeds
+from .seeding import plan_seeds
 
 __all__ = ["BehaviourModel"]
 
@@ -85,26 +85,30 @@ class BehaviourModel(mesa.Model):
     # --- seeding -------------------------------------------------------------------------------------
     def _place_seeds(self, seeding_rng, initial_rng) -> np.ndarray:
         sc, pop = self.spec, self.population
-        spec = sc.seeding
-        extra = dict(spec.params)
-        if spec.strategy == "given":
-            extra["nodes"] = spec.nodes
-        if "behaviour" not in extra and spec.strategy in ("celf", "ris", "imm"):
-            extra["behaviour"] = sc.behaviours[0].model_dump()
         try:
-            seeds = select_seeds(self.graph, spec.strategy, spec.count, seed=seeding_rng, **extra)
+            self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
         except ValueError as exc:
             raise ScenarioError(f"scenario: seeding: {exc}") from None
-        positions = self.csr.positions(seeds.tolist())
-        targets = spec.behaviours or pop.names
-        for name in targets:
-            pop.seed(pop.names.index(name), positions)
+        self._recruit(0)
         for b, behaviour in enumerate(sc.behaviours):
             k = round(behaviour.initial * pop.n)
             if k:
-                others = np.setdiff1d(np.arange(pop.n), positions)
+                others = np.setdiff1d(np.arange(pop.n), self.seed_plan.positions)
                 pop.seed(b, initial_rng.choice(others, size=min(k, len(others)), replace=False))
-        return seeds
+        return self.seed_plan.seeds
+
+    def _recruit(self, t: int) -> None:
+        """Seeds of the phase starting at round t adopt their behaviours now."""
+        positions = self.seed_plan.starting_at(t)
+        if len(positions):
+            pop = self.population
+            for name in self.spec.seeding.behaviours or pop.names:
+                pop.seed(pop.names.index(name), positions)
+
+    @property
+    def recruiting(self) -> bool:
+        """Phases of recruitment still to come."""
+        return bool((self.seed_plan.rounds > self.population.t).any())
 
     # --- stepping ------------------------------------------------------------------------------------
     def step(self):
@@ -117,8 +121,9 @@ class BehaviourModel(mesa.Model):
             changes = [rule.numba_step(pop, b, t) for b, rule in enumerate(self.rules)]
         changed = [pop.apply(b, adopters, relapsers, t) for b, (adopters, relapsers) in enumerate(changes)]
         pop.t = t
+        self._recruit(t)
         self._record()
-        if self.spec.stop_when_steady and all(
+        if self.spec.stop_when_steady and not self.recruiting and all(
             rule.steady(pop, b, changed[b]) for b, rule in enumerate(self.rules)
         ):
             self.running = False

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .rules import RULES
 
-__all__ = ["Scenario", "NetworkSpec", "SeedingSpec", "Behaviour", "ScenarioError", "format_validation_error"]
+__all__ = ["Scenario", "NetworkSpec", "SeedingSpec", "Phase", "CostByDegree", "Behaviour", "ScenarioError", "format_validation_error"]
 
 
 class ScenarioError(ValueError):
@@ -82,15 +82,39 @@ class NetworkSpec(BaseModel):
         return networks.generate(self.kind, n=self.n, seed=seed, **self.params)
 
 
+class CostByDegree(BaseModel):
+    """Influencers cost more: cost = base + per_degree x degree."""
+
+    model_config = ConfigDict(extra="forbid")
+    base: float = Field(1.0, ge=0.0)
+    per_degree: float = Field(0.0, ge=0.0)
+
+
+class Phase(BaseModel):
+    """A share of the seeding budget (or count) recruited at a given round."""
+
+    model_config = ConfigDict(extra="forbid")
+    step: int = Field(ge=0, description="round at whose end these seeds adopt (0 = the start)")
+    share: float = Field(gt=0.0, le=1.0, description="share of the budget spent in this phase")
+
+
 class SeedingSpec(BaseModel):
-    """Who adopts first: a targeting strategy and how many people (or exactly which)."""
+    """Who adopts first: a targeting strategy and how many people (or exactly which), at what cost, when.
+
+    Any other key is passed to the strategy as its parameter (e.g. ``p`` for ``degree_discount``).
+    """
 
     model_config = ConfigDict(extra="allow")
 
     strategy: str = Field("random", description="any of model.targeting.STRATEGIES")
-    count: int = Field(1, ge=0, description="number of people to seed")
+    count: int = Field(1, ge=0, description="number of people to seed (ignored when a budget is set)")
     nodes: list[Any] | None = Field(None, description="strategy 'given': the node ids to seed")
     behaviours: list[str] | None = Field(None, description="behaviours the seeds adopt; default all")
+    budget: float | None = Field(None, gt=0.0, description="fill this budget in the strategy's order instead of a count")
+    cost: float | str | CostByDegree = Field(
+        1.0, description="cost of recruiting one person: a number, a node attribute, or {base, per_degree}"
+    )
+    phases: list[Phase] | None = Field(None, description="recruit in phases: [{step, share}], shares summing to 1")
 
     @property
     def params(self) -> dict[str, Any]:
@@ -104,6 +128,15 @@ class SeedingSpec(BaseModel):
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
         if self.strategy == "given" and self.nodes is None:
             raise ValueError("strategy 'given' needs nodes = [...]")
+        if isinstance(self.cost, float) and self.cost <= 0:
+            raise ValueError(f"cost must be > 0, got {self.cost}")
+        if self.phases is not None:
+            total = sum(p.share for p in self.phases)
+            if not self.phases or abs(total - 1.0) > 1e-9:
+                raise ValueError(f"phases: shares must sum to 1, got {total:g}")
+            steps = [p.step for p in self.phases]
+            if steps != sorted(set(steps)):
+                raise ValueError("phases: steps must be distinct and increasing")
         return self
 
 

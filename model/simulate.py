@@ -29,6 +29,7 @@ class Result:
         seeds: the seeded people (graph node ids).
         steps: rounds run (fewer than ``scenario.steps`` when a steady state came first).
         history: the same numbers as an array (steps + 1, behaviours, groups).
+        cost: what recruiting the seeds cost (one unit per person unless ``seeding.cost`` says otherwise).
     """
 
     scenario: Scenario
@@ -39,6 +40,15 @@ class Result:
     seeds: np.ndarray
     steps: int
     group_sizes: dict[str, int] = field(default_factory=dict)
+    cost: float = 0.0
+    seed_rounds: np.ndarray | None = None  # round at which each seed started (phased recruitment)
+
+    def adopters_gained(self, behaviour: int = 0) -> float:
+        """Final adopters beyond the seeds and the initial adopters: what the recruitment set off."""
+        n = self.group_sizes["all"]
+        at_start = round(self.history[0, behaviour, 0] * n)
+        later_seeds = int((self.seed_rounds > 0).sum()) if self.seed_rounds is not None else 0
+        return round(self.history[-1, behaviour, 0] * n) - at_start - later_seeds
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -82,4 +92,6 @@ def result_of(model) -> Result:
         seeds=model.seeds,
         steps=model.population.t,
         group_sizes=dict(zip(model.groups.labels, model.groups.sizes.tolist())),
+        cost=model.seed_plan.cost,
+        seed_rounds=model.seed_plan.rounds,
     )

@@ -2,7 +2,23 @@
 
 ``select_seeds(G, strategy, count, seed, **params)`` returns the chosen people as a numpy array of
 the graph's own node ids. Each strategy lives in its own module with its reference; ``STRATEGIES``
-lists the names a scenario's ``[seeding]`` table accepts.
+lists the names a scenario's ``[seeding]`` table accepts:
+
+* baselines: ``random``, ``degree``, ``given`` (``basic``);
+* centralities: ``kcore`` (Kitsak et al. 2010), ``betweenness`` (Brandes 2001, sampled when large),
+  ``pagerank``, ``eigenvector``, ``diffusion_centrality`` (Banerjee et al. 2013);
+* influence maximisation: ``degree_discount`` (Chen, Wang & Yang 2009), ``celf`` (Leskovec et al.
+  2007, Monte-Carlo on the targeted behaviour's own rule, see ``model.spread``), ``ris`` (Borgs et al.
+  2014) and ``imm`` (Tang, Shi & Xiao 2015) for independent cascade and linear threshold;
+* no network map needed: ``nomination`` (Kim et al. 2015); placement: ``community`` (Louvain),
+  ``clustered`` versus ``dispersed`` (Centola 2010);
+* groups: ``group`` (within a node attribute, with weights for proportionate universalism) and
+  ``organisation`` (whole schools, workplaces or clubs as the unit).
+
+Every strategy returns exactly ``count`` distinct people when ``count`` <= n, breaks ties at random
+(never by node id), follows only from ``seed`` and raises ``TargetingError`` for an unknown or bad
+parameter. The simulating ones (``celf``, ``ris``, ``imm``) take the behaviour they target as
+``behaviour = {...}`` (a scenario run passes its first behaviour).
 """
 
 from __future__ import annotations
@@ -10,7 +26,12 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from . import basic  # noqa: F401  (each strategy module registers itself on import)
+# each strategy module registers itself on import; the order here is the order of STRATEGIES
+from . import basic  # noqa: F401  random, degree, given
+from . import kcore, betweenness, pagerank, eigenvector, diffusion_centrality  # noqa: F401,E401  centralities
+from . import degree_discount, celf, reverse_reachable  # noqa: F401,E401  influence maximisation
+from . import nomination, community, clustered, dispersed  # noqa: F401,E401  network position without a map
+from . import group, organisation  # noqa: F401,E401  groups and settings
 from .registry import STRATEGIES, TargetingError, get_strategy
 
 __all__ = ["STRATEGIES", "select_seeds", "TargetingError"]

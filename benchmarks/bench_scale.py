@@ -1,0 +1,47 @@
+"""A 1,000,000-person Barabasi-Albert (m=5) scenario, 100 rounds of the threshold rule.
+
+Run in its own process so its peak memory is its own: ``python -m benchmarks.bench_scale [n]``.
+The thresholds are set so the behaviour keeps spreading for the whole 100 rounds (no early stop).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from model import BehaviourModel, Scenario
+
+from .common import peak_rss_mib
+
+
+def run(n: int = 1_000_000, steps: int = 100) -> dict:
+    sc = Scenario.model_validate(
+        {
+            "seed": 1,
+            "steps": steps,
+            "stop_when_steady": False,
+            "network": {"kind": "barabasi_albert", "n": n, "m": 5},
+            "behaviours": [{"name": "activity", "rule": "threshold", "threshold": {"dist": "uniform", "low": 0.0, "high": 0.6}}],
+            "seeding": {"strategy": "random", "count": n // 1000},
+        }
+    )
+    start = time.perf_counter()
+    m = BehaviourModel(sc, agents=False)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    m.run()
+    ran = time.perf_counter() - start
+    return {
+        "n": n,
+        "edges": len(m.csr.indices) // 2,
+        "rounds": m.population.t,
+        "final": m.adoption()["activity"],
+        "build_s": built,
+        "run_s": ran,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)))

@@ -1,0 +1,129 @@
+"""Shared plumbing for the strategies: CSR arrays of a graph, seeds from an rng, tie-breaking, checks.
+
+Why: every strategy ranks people by some score and must break ties at random (never by node id, which
+would favour whoever the generator numbered first), and most work on CSR arrays rather than on the
+networkx graph, which is 10-100x slower to walk.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from numbers import Real
+
+import networkx as nx
+import numpy as np
+
+from networks import CSR, to_csr
+
+from .registry import TargetingError
+
+
+def csr_of(G: nx.Graph, weight: str | None = None) -> CSR:
+    """CSR arrays of G in G's node order (positions = ``list(G.nodes)`` order, as ``networks.to_csr``).
+
+    For unweighted graphs whose nodes are exactly 0..n-1 in order (every generated network), the
+    adjacency is read straight from networkx's dicts: about 8x faster than ``to_csr`` at 1e6 nodes
+    (2 s instead of 16 s) and giving the same arrays. Other graphs go through ``to_csr``.
+    """
+    if weight is not None or G.is_directed() or G.is_multigraph():
+        return to_csr(G, weight=weight)
+    n = G.number_of_nodes()
+    adj = G._adj
+    try:
+        if n and not all(type(v) is int for v in (next(iter(adj)), next(reversed(adj)))):
+            return to_csr(G)
+        nodes = np.fromiter(adj, dtype=np.int64, count=n)
+    except (TypeError, ValueError, OverflowError):
+        return to_csr(G)
+    if n and not np.array_equal(nodes, np.arange(n)):
+        return to_csr(G)
+    degree = np.fromiter(map(len, adj.values()), dtype=np.int64, count=n)
+    total = int(degree.sum())
+    try:
+        flat = np.fromiter(chain.from_iterable(adj.values()), dtype=np.int64, count=total)
+    except (TypeError, ValueError, OverflowError):
+        return to_csr(G)
+    rows = np.repeat(np.arange(n, dtype=np.int64), degree)
+    loops = flat == rows
+    if loops.any():  # self-loops dropped, as to_csr does
+        keep = ~loops
+        flat = flat[keep]
+        degree = degree - np.bincount(rows[loops], minlength=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    return CSR(indptr=indptr, indices=flat.astype(np.uint32), nodes=list(range(n)))
+
+
+def int_seed(rng: np.random.Generator) -> int:
+    """A non-negative 63-bit integer seed drawn from rng (for libraries that take an int)."""
+    return int(rng.integers(0, 2**63 - 1))
+
+
+def top_positions(score, count: int, rng: np.random.Generator, *more_scores) -> np.ndarray:
+    """Positions of the ``count`` highest scores; further score arrays break ties in turn, then rng."""
+    score = np.asarray(score, dtype=float)
+    tiebreak = rng.permutation(len(score))
+    keys = [tiebreak] + [-np.asarray(s, dtype=float) for s in reversed(more_scores)] + [-score]
+    return np.lexsort(keys)[:count]
+
+
+def ids(csr: CSR, positions) -> list:
+    return [csr.nodes[int(i)] for i in positions]
+
+
+def no_params(name: str, params: dict) -> None:
+    if params:
+        raise TargetingError(f"strategy {name!r} takes no parameter {sorted(params)[0]!r}")
+
+
+def number(name: str, param: str, value, low=None, high=None, *, integer=False, low_open=False):
+    """Check a numeric parameter and return it (as int or float)."""
+    ok_type = isinstance(value, (int, np.integer)) if integer else isinstance(value, (Real, np.floating, np.integer))
+    if isinstance(value, bool) or not ok_type:
+        kind = "an integer" if integer else "a number"
+        raise TargetingError(f"strategy {name!r}: {param} must be {kind}, got {value!r}")
+    value = int(value) if integer else float(value)
+    if not integer and not np.isfinite(value):
+        raise TargetingError(f"strategy {name!r}: {param} must be finite, got {value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise TargetingError(f"strategy {name!r}: {param} must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and value > high:
+        raise TargetingError(f"strategy {name!r}: {param} must be <= {high}, got {value!r}")
+    return value
+
+
+def choice(name: str, param: str, value, options) -> str:
+    if value not in options:
+        raise TargetingError(f"strategy {name!r}: {param} must be one of {', '.join(map(repr, options))}, got {value!r}")
+    return value
+
+
+def fill_random(chosen: list, n: int, count: int, rng: np.random.Generator) -> list:
+    """Top up a list of distinct positions with random other positions until it holds ``count``."""
+    if len(chosen) >= count:
+        return chosen[:count]
+    taken = np.zeros(n, dtype=bool)
+    taken[np.asarray(chosen, dtype=np.int64)] = True
+    rest = np.flatnonzero(~taken)
+    extra = rng.choice(rest, size=count - len(chosen), replace=False)
+    return list(chosen) + [int(v) for v in extra]
+
+
+def behaviour_of(name: str, behaviour, p) -> dict:
+    """The behaviour a simulating strategy targets: ``behaviour`` (a dict as in a scenario), or the
+    shorthand ``p`` for independent cascade with that probability. Checked with the scenario schema."""
+    from model.spread import BehaviourSpecError, behaviour_params
+
+    if behaviour is not None and p is not None:
+        raise TargetingError(f"strategy {name!r}: give behaviour = {{...}} or p, not both")
+    if behaviour is None:
+        if p is None:
+            raise TargetingError(
+                f"strategy {name!r} needs the behaviour it targets, e.g. "
+                "behaviour = {rule = 'independent_cascade', p = 0.05} (or p = 0.05 for independent cascade)"
+            )
+        behaviour = {"rule": "independent_cascade", "p": p}
+    try:
+        return behaviour_params(behaviour).model_dump()
+    except BehaviourSpecError as exc:
+        raise TargetingError(f"strategy {name!r}: {exc}") from None

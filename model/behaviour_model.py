@@ -1,10 +1,12 @@
 """BehaviourModel: the Mesa model of healthy behaviours spreading through a social network.
 
 Build it from a ``Scenario`` (and optionally a graph). Each ``step()`` is one synchronous round:
-every person's next state is decided from the state at the start of the round, then all changes
-apply at once. ``engine = "python"`` asks each ``Person`` agent (the readable reference rules);
-``engine = "numba"`` runs the compiled kernels on the population arrays. Either way ``m.agents``
-reads the same arrays and the DataCollector records adoption per behaviour and group.
+the interventions active this round shape the population arrays, every person's next state is
+decided from the state at the start of the round, and all changes apply at once; then stress,
+organisations, recruitment and turnover move on. ``engine = "python"`` asks each ``Person`` agent
+(the readable reference rules); ``engine = "numba"`` runs the compiled kernels on the same arrays.
+Either way ``m.agents`` reads those arrays and the DataCollector records adoption per behaviour
+and group.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from mesa.discrete_space import Network
 import networks
 from agents import Person
 
+from . import stress, turnover
 from .groups import GroupIndex
+from .interventions import Timeline
+from .organisations import Organisations
 from .population import Population
-from .rules import RULES
 from .rng import derive_key
+from .rules import RULES
 from .scenario import Scenario, ScenarioError
 from .seeding import plan_seeds
 
@@ -35,6 +40,14 @@ class BehaviourModel(mesa.Model):
         graph: the network; built from ``scenario.network`` when omitted.
         agents: build ``Person`` agents (default True; ``simulate`` skips them on the numba engine).
         rng: accepted for Mesa's ``batch_run`` / SolaraViz; when given it overrides ``scenario.seed``.
+
+    Attributes:
+        spec: the scenario (Mesa 3.5 reserves ``scenario`` for its own experimental Scenario).
+        graph, csr: the network and its array form (both change when interventions add ties).
+        population: the array state every engine reads and writes.
+        seeds: the seeded people (graph ids); ``seed_plan`` says when each starts and what it cost.
+        costs: money spent in each round (index 0: at the start).
+        organisations: ``Organisations`` when the scenario has them, else None.
     """
 
     def __init__(self, scenario: Scenario | dict, graph: nx.Graph | None = None, *, agents: bool = True, rng=None):
@@ -44,10 +57,12 @@ class BehaviourModel(mesa.Model):
             raise TypeError("rng must be an integer seed (the scenario's seed)")
         if rng is not None:
             scenario = scenario.model_copy(update={"seed": int(rng)})
-        streams = np.random.SeedSequence(scenario.seed).spawn(5)
-        network_ss, seeding_ss, initial_ss, rules_ss, mesa_ss = streams
+        # independent streams; adding streams at the end never changes the earlier ones
+        network_ss, seeding_ss, initial_ss, rules_ss, mesa_ss, timeline_ss, person_ss, org_ss = np.random.SeedSequence(
+            scenario.seed
+        ).spawn(8)
         super().__init__(rng=np.random.default_rng(mesa_ss))
-        self.spec = scenario  # (Mesa 3.5 reserves `scenario` for its own experimental Scenario)
+        self.spec = scenario
         if scenario.engine == "numba" and scenario.threads:
             import numba
 
@@ -56,9 +71,12 @@ class BehaviourModel(mesa.Model):
             graph = scenario.network.build(seed=int(network_ss.generate_state(1)[0] >> 1))
         if graph.number_of_nodes() == 0:
             raise networks.NetworkError("the network has no people")
+        if any(iv.kind == "bring_together" for iv in scenario.interventions):
+            graph = graph.copy()  # ties will change: never alter the caller's graph (replicates share it)
         self.graph = graph
         weight = next((getattr(b, "weight", None) for b in scenario.behaviours if getattr(b, "weight", None)), None)
-        self.csr = networks.to_csr(graph, weight=weight)
+        self.csr = networks.csr_of(graph, weight=weight)
+        self._attributes: dict[str, np.ndarray] = {}
         names = [b.name for b in scenario.behaviours]
         self.population = pop = Population(self.csr, names, weights=self.csr.weights)
         self.rules = [RULES[b.rule] for b in scenario.behaviours]
@@ -70,26 +88,46 @@ class BehaviourModel(mesa.Model):
             except ValueError as exc:
                 raise ScenarioError(f"scenario: behaviours.{b}: {exc}") from None
         self.groups = GroupIndex.from_graph(graph, self.csr, scenario.groups)
-        self.seeds = self._place_seeds(np.random.default_rng(seeding_ss), np.random.default_rng(initial_ss))
-
+        self.person_key = derive_key(person_ss)
         self.people: list[Person] = []
         if agents:
             self.space = Network(graph, layout=None, random=self.random)
-            self.people = [
-                Person(self, self.space[node], i, graph.nodes[node]) for i, node in enumerate(self.csr.nodes)
-            ]
+            self.people = [Person(self, self.space[node], i, graph.nodes[node]) for i, node in enumerate(self.csr.nodes)]
+        try:
+            self.organisations = (
+                Organisations(self, scenario.organisations, np.random.default_rng(org_ss)) if scenario.organisations else None
+            )
+            self.timeline = Timeline(self, scenario.interventions, timeline_ss)
+            self.seeds = self._place_seeds(np.random.default_rng(seeding_ss), np.random.default_rng(initial_ss))
+            if scenario.stress is not None:
+                stress.start(pop, scenario.stress, self.person_key)
+            self.costs = [self.seed_plan.cost_at(0) + self.timeline.recruit_at(0)]
+        except ValueError as exc:
+            raise ScenarioError(f"scenario: {exc}") from None
         self.history: list[np.ndarray] = []
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
 
-    # --- seeding -------------------------------------------------------------------------------------
+    # --- people and their attributes -------------------------------------------------------------------
+    def attribute(self, name: str) -> np.ndarray:
+        """A node attribute for everyone, in population order (raises ValueError if anyone lacks it)."""
+        if name not in self._attributes:
+            nodes = self.graph.nodes
+            values = [nodes[v].get(name) for v in self.csr.nodes]
+            if any(v is None for v in values):
+                raise ValueError(f"the network's people do not all carry the attribute {name!r}")
+            self._attributes[name] = np.array(values)
+        return self._attributes[name]
+
+    def behaviour_indices(self, names: list[str] | None) -> list[int]:
+        pop = self.population
+        return list(range(pop.n_behaviours)) if names is None else [pop.names.index(nm) for nm in names]
+
+    # --- seeding and recruitment --------------------------------------------------------------------
     def _place_seeds(self, seeding_rng, initial_rng) -> np.ndarray:
         sc, pop = self.spec, self.population
-        try:
-            self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
-        except ValueError as exc:
-            raise ScenarioError(f"scenario: seeding: {exc}") from None
-        self._recruit(0)
+        self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
+        self.enrol(self.seed_plan.starting_at(0), sc.seeding.behaviours)
         for b, behaviour in enumerate(sc.behaviours):
             k = round(behaviour.initial * pop.n)
             if k:
@@ -97,34 +135,81 @@ class BehaviourModel(mesa.Model):
                 pop.seed(b, initial_rng.choice(others, size=min(k, len(others)), replace=False))
         return self.seed_plan.seeds
 
-    def _recruit(self, t: int) -> None:
-        """Seeds of the phase starting at round t adopt their behaviours now."""
-        positions = self.seed_plan.starting_at(t)
+    def enrol(self, positions: np.ndarray, behaviours: list[str] | None = None) -> None:
+        """These people adopt these behaviours now (seeds, recruits)."""
         if len(positions):
-            pop = self.population
-            for name in self.spec.seeding.behaviours or pop.names:
-                pop.seed(pop.names.index(name), positions)
+            for b in self.behaviour_indices(behaviours):
+                self.population.seed(b, positions)
+
+    def recruited(self) -> np.ndarray:
+        """Everyone recruited so far: seeds whose phase has come, and interventions' recruits."""
+        plan = self.seed_plan
+        started = plan.positions[plan.rounds <= self.population.t]
+        return np.union1d(started, self.timeline.recruited())
 
     @property
     def recruiting(self) -> bool:
-        """Phases of recruitment still to come."""
+        """Phases of the scenario's own seeding still to come."""
         return bool((self.seed_plan.rounds > self.population.t).any())
+
+    # --- the network changing ----------------------------------------------------------------------------
+    def change_ties(self, add: np.ndarray | None = None, remove: np.ndarray | None = None) -> np.ndarray:
+        """Add and remove ties (pairs of positions) in the graph, the Mesa space and the arrays; return ties added."""
+        if self.population.weights is not None:
+            raise ValueError("ties cannot change during a run with weighted linear thresholds")
+        csr = self.csr
+        added = networks.csr.new_ties(csr, add) if add is not None else np.zeros((0, 2), dtype=np.int64)
+        self.csr = networks.csr.rewire(csr, add=added, remove=remove)
+        ids = csr.nodes
+        for pairs, connect in ((added, True), (remove, False)):
+            if pairs is None:
+                continue
+            for a, b in pairs.tolist():
+                if self.people:
+                    cells = self.people[a].cell, self.people[b].cell
+                    (self.space.add_connection if connect else self.space.remove_connection)(*cells)
+                elif connect:
+                    self.graph.add_edge(ids[a], ids[b])
+                elif self.graph.has_edge(ids[a], ids[b]):
+                    self.graph.remove_edge(ids[a], ids[b])
+        self.population.rewire(self.csr)
+        for person in self.people:
+            person.__dict__.pop("neighbours", None)
+        return added
 
     # --- stepping ------------------------------------------------------------------------------------
     def step(self):
-        """One synchronous round of every behaviour."""
-        pop = self.population
+        """One synchronous round of every behaviour, with the interventions of this round."""
+        pop, sc = self.population, self.spec
         t = pop.begin_round()
-        if self.spec.engine == "python":
+        cost = self.timeline.before_round(t)
+        if sc.engine == "python":
             changes = self._decide_by_agents()
         else:
             changes = [rule.numba_step(pop, b, t) for b, rule in enumerate(self.rules)]
+        if sc.stress is not None:
+            stress.update(pop, sc.stress, self.person_key, t)
         changed = [pop.apply(b, adopters, relapsers, t) for b, (adopters, relapsers) in enumerate(changes)]
+        pop.full_round[:] = False
         pop.t = t
-        self._recruit(t)
+        committed_before = len(self.organisations.committed()) if self.organisations else 0
+        if self.organisations is not None:
+            self.organisations.step()
+        self.enrol(self.seed_plan.starting_at(t), sc.seeding.behaviours)
+        cost += self.seed_plan.cost_at(t) + self.timeline.recruit_at(t)
+        if sc.turnover is not None:
+            turnover.update(pop, sc.turnover, sc.weeks_per_step, [b.initial for b in sc.behaviours], self.person_key, t)
+        self.costs.append(cost)
         self._record()
-        if self.spec.stop_when_steady and not self.recruiting and all(
-            rule.steady(pop, b, changed[b]) for b, rule in enumerate(self.rules)
+        organisations_moved = self.organisations is not None and len(self.organisations.committed()) != committed_before
+        if (
+            sc.stop_when_steady
+            and sc.stress is None
+            and sc.turnover is None
+            and not organisations_moved
+            and not self.recruiting
+            and self.timeline.finished(t)
+            and all(rule.steady(pop, b, changed[b]) for b, rule in enumerate(self.rules))
         ):
             self.running = False
 
@@ -153,8 +238,20 @@ class BehaviourModel(mesa.Model):
         pop = self.population
         return {name: float(pop.adopted[b].sum()) / pop.n for b, name in enumerate(pop.names)}
 
+    def indicators(self) -> dict[str, float]:
+        """Model-level series beside adoption: spending, stress, organisations committed, ties."""
+        out = {"cost": self.costs[-1] if self.costs else 0.0, "ties": len(self.csr.indices) // 2}
+        if self.spec.stress is not None:
+            out["stressed"] = float(self.population.stressed.mean())
+        if self.organisations is not None:
+            out["organisations committed"] = len(self.organisations.committed())
+        return out
+
     def _record(self):
         self.history.append(self.groups.fractions(self.population.adopted))
+        self.indicator_history.append(self.indicators()) if hasattr(self, "indicator_history") else setattr(
+            self, "indicator_history", [self.indicators()]
+        )
         self.datacollector.collect(self)
 
     def _reporters(self) -> dict:
@@ -163,4 +260,6 @@ class BehaviourModel(mesa.Model):
             for g, label in enumerate(self.groups.labels):
                 column = name if label == "all" else f"{name} [{label}]"
                 reporters[column] = lambda m, b=b, g=g: float(m.history[-1][b, g])
+        for key in self.indicators():
+            reporters[key] = lambda m, key=key: m.indicator_history[-1][key]
         return reporters

@@ -22,6 +22,7 @@ class Population:
         frontier: per behaviour, the people who adopted in the last round (ascending positions).
         theta: float64 per-person thresholds (threshold rules).
         offset: float64 per-person log-odds offsets that interventions set (logistic rule).
+        visible: float64 prevalence each person sees (zero unless a publicise intervention shows it).
         prevalence: float64 per behaviour, the adopting share at the start of the round.
         t: rounds completed.
     """
@@ -36,8 +37,15 @@ class Population:
         self.adopted_at = np.full((B, n), -1, dtype=np.int32)
         self.frontier = [np.zeros(0, dtype=np.int64) for _ in range(B)]
         self.theta = np.zeros((B, n), dtype=np.float64)
+        self.theta_base = self.theta  # thresholds as drawn; ``theta`` is what environments leave of them
         self.offset = np.zeros((B, n), dtype=np.float64)
+        self.visible = np.zeros((B, n), dtype=np.float64)  # prevalence each person sees (publicise)
+        self.full_round = np.zeros(B, dtype=bool)  # thresholds moved: evaluate everyone this round
         self.coupling = np.zeros((B, B), dtype=np.float64)
+        self.peer_coupling = np.zeros((B, B), dtype=np.float64)
+        self.relapse_coupling = np.zeros((B, B), dtype=np.float64)
+        self.stress_relapse = np.zeros(B, dtype=np.float64)
+        self.stressed = np.zeros(n, dtype=np.uint8)  # person-level stress / low mood (model.stress)
         self.logit = np.zeros((B, 3), dtype=np.float64)
         self.keys = np.zeros(B, dtype=np.int64)
         self.p = np.zeros(B, dtype=np.float64)
@@ -78,6 +86,21 @@ class Population:
             self._scratch = np.zeros(self.n, dtype=np.uint8)
         return self._scratch
 
+    def set_thresholds(self, shift: np.ndarray) -> None:
+        """Effective thresholds = drawn thresholds lowered by ``shift`` (B, n), never below zero."""
+        if self.theta is self.theta_base:
+            self.theta = self.theta_base.copy()
+        new = np.maximum(self.theta_base - shift, 0.0)
+        moved = (new != self.theta).any(axis=1)
+        self.theta[:] = new
+        self.full_round |= moved
+
+    def rewire(self, csr: CSR) -> None:
+        """Ties changed: new CSR, counts must be recomputed, tables resized for larger degrees."""
+        self.csr = csr
+        for cache in self._caches.values():
+            cache.valid = False
+
     # --- changing the state ------------------------------------------------------------------------
     def begin_round(self) -> int:
         """Freeze what the round's rules see (visible prevalence); return the round number."""
@@ -98,6 +121,16 @@ class Population:
             if b in self._caches:  # counts assume adopters stay: recount next time
                 self._caches[b].valid = False
         return changed
+
+    def replace(self, b: int, leaving: np.ndarray, adopting: np.ndarray) -> None:
+        """Newcomers in the places of ``leaving``: not adopting b, except ``adopting``, who start now."""
+        stopped = leaving[self.adopted[b, leaving] == 1]
+        self.adopted[b, leaving] = 0
+        self.adopted_at[b, leaving] = -1
+        if len(stopped) and b in self._caches:
+            self._caches[b].valid = False
+        self.frontier[b] = np.setdiff1d(self.frontier[b], leaving)
+        self.seed(b, adopting)
 
     def seed(self, b: int, positions: np.ndarray) -> None:
         """Adopters at the current round from outside the rules (seeding, recruitment)."""

@@ -42,3 +42,12 @@ def uniform(key, a, b, c):
 def derive_key(seed_sequence: np.random.SeedSequence) -> int:
     """A 63-bit key for ``uniform`` from a SeedSequence (fits int64 columns and numba int args)."""
     return int(seed_sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+@njit(cache=True)
+def uniform_array(key, stream, t, n):
+    """``uniform(key, stream, t, i)`` for i in 0..n-1, as an array (for whole-population draws)."""
+    out = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        out[i] = uniform(key, stream, t, i)
+    return out

@@ -15,7 +15,12 @@ from typing import Annotated, Any, Literal
 import networks
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .interventions import Intervention
+from .organisations import OrganisationsSpec
 from .rules import RULES
+from .stress import StressSpec
+from .turnover import TurnoverSpec
+from .specs import CostByDegree, NetworkSpec, Phase, SeedingSpec
 
 __all__ = ["Scenario", "NetworkSpec", "SeedingSpec", "Phase", "CostByDegree", "Behaviour", "ScenarioError", "format_validation_error"]
 
@@ -35,111 +40,6 @@ Behaviour = Annotated[
 ]
 
 
-class NetworkSpec(BaseModel):
-    """Which network: a generated kind with its parameters, a file, or a real data set."""
-
-    model_config = ConfigDict(extra="allow")
-
-    kind: str = Field("erdos_renyi", description="any of networks.KINDS, 'file' or 'dataset'")
-    n: int | None = Field(1000, ge=1, description="people (generated kinds)")
-    path: str | None = Field(None, description="file to read when kind = 'file'")
-    name: str | None = Field(None, description="data set name when kind = 'dataset'")
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.kind == "file":
-            if not self.path:
-                raise ValueError("kind 'file' needs path = '...'")
-        elif self.kind == "dataset":
-            if not self.name:
-                raise ValueError("kind 'dataset' needs name = '...'")
-        elif self.kind not in networks.KINDS:
-            raise ValueError(f"unknown network kind {self.kind!r}; choose one of {', '.join(networks.KINDS)}, file, dataset")
-        else:
-            allowed = networks.kind_parameters(self.kind)
-            unknown = sorted(set(self.params) - set(allowed))
-            if unknown:
-                raise ValueError(
-                    f"network kind {self.kind!r} has no parameter {unknown[0]!r}; it takes {', '.join(allowed) or 'none'}"
-                )
-        return self
-
-    def build(self, seed: int, base_dir: Path | None = None):
-        """The graph this spec describes (raises networks.NetworkError on bad input)."""
-        if self.kind == "file":
-            path = Path(self.path)
-            if base_dir is not None and not path.is_absolute():
-                path = base_dir / path
-            return networks.load(path, **self.params)
-        if self.kind == "dataset":
-            from networks import datasets
-
-            return datasets.dataset(self.name, **self.params)
-        return networks.generate(self.kind, n=self.n, seed=seed, **self.params)
-
-
-class CostByDegree(BaseModel):
-    """Influencers cost more: cost = base + per_degree x degree."""
-
-    model_config = ConfigDict(extra="forbid")
-    base: float = Field(1.0, ge=0.0)
-    per_degree: float = Field(0.0, ge=0.0)
-
-
-class Phase(BaseModel):
-    """A share of the seeding budget (or count) recruited at a given round."""
-
-    model_config = ConfigDict(extra="forbid")
-    step: int = Field(ge=0, description="round at whose end these seeds adopt (0 = the start)")
-    share: float = Field(gt=0.0, le=1.0, description="share of the budget spent in this phase")
-
-
-class SeedingSpec(BaseModel):
-    """Who adopts first: a targeting strategy and how many people (or exactly which), at what cost, when.
-
-    Any other key is passed to the strategy as its parameter (e.g. ``p`` for ``degree_discount``).
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    strategy: str = Field("random", description="any of model.targeting.STRATEGIES")
-    count: int = Field(1, ge=0, description="number of people to seed (ignored when a budget is set)")
-    nodes: list[Any] | None = Field(None, description="strategy 'given': the node ids to seed")
-    behaviours: list[str] | None = Field(None, description="behaviours the seeds adopt; default all")
-    budget: float | None = Field(None, gt=0.0, description="fill this budget in the strategy's order instead of a count")
-    cost: float | str | CostByDegree = Field(
-        1.0, description="cost of recruiting one person: a number, a node attribute, or {base, per_degree}"
-    )
-    phases: list[Phase] | None = Field(None, description="recruit in phases: [{step, share}], shares summing to 1")
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-    @model_validator(mode="after")
-    def _check(self):
-        from .targeting import STRATEGIES
-
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
-        if self.strategy == "given" and self.nodes is None:
-            raise ValueError("strategy 'given' needs nodes = [...]")
-        if isinstance(self.cost, float) and self.cost <= 0:
-            raise ValueError(f"cost must be > 0, got {self.cost}")
-        if self.phases is not None:
-            total = sum(p.share for p in self.phases)
-            if not self.phases or abs(total - 1.0) > 1e-9:
-                raise ValueError(f"phases: shares must sum to 1, got {total:g}")
-            steps = [p.step for p in self.phases]
-            if steps != sorted(set(steps)):
-                raise ValueError("phases: steps must be distinct and increasing")
-        return self
-
-
 class Scenario(BaseModel):
     """A whole run: network, behaviours, seeding, length, engine and seed."""
 
@@ -156,6 +56,11 @@ class Scenario(BaseModel):
         None, description="node attributes to report adoption by; default: deprivation when people carry it"
     )
     stop_when_steady: bool = True
+    weeks_per_step: float = Field(1.0, gt=0.0, description="length of a round; 52 rounds make a year by default")
+    interventions: list[Intervention] = Field(default_factory=list, description="what the programme does, when")
+    organisations: OrganisationsSpec | None = None
+    stress: StressSpec | None = None
+    turnover: TurnoverSpec | None = None
 
     @field_validator("behaviours")
     @classmethod
@@ -164,18 +69,24 @@ class Scenario(BaseModel):
         duplicate = next((nm for nm in names if names.count(nm) > 1), None)
         if duplicate:
             raise ValueError(f"behaviour name {duplicate!r} is used twice")
-        for i, b in enumerate(behaviours):
-            for other in getattr(b, "coupling", {}) or {}:
-                if other not in names:
-                    raise ValueError(f"behaviour {b.name!r} couples to unknown behaviour {other!r}")
         return behaviours
 
     @model_validator(mode="after")
-    def _seeded_behaviours_exist(self):
+    def _named_behaviours_exist(self):
         names = {b.name for b in self.behaviours}
-        for nm in self.seeding.behaviours or []:
-            if nm not in names:
-                raise ValueError(f"seeding.behaviours names unknown behaviour {nm!r}")
+        named = [("seeding.behaviours", self.seeding.behaviours or [])]
+        named += [(f"interventions.{i}.behaviours", iv.behaviours or []) for i, iv in enumerate(self.interventions)]
+        if self.organisations is not None:
+            named.append(("organisations.behaviours", self.organisations.behaviours or []))
+        if self.stress is not None:
+            named.append(("stress.protection", list(self.stress.protection)))
+        for b in self.behaviours:
+            for field in ("coupling", "peer_coupling", "relapse_coupling"):
+                named.append((f"behaviour {b.name!r} {field}", list(getattr(b, field, {}) or {})))
+        for where, listed in named:
+            for nm in listed:
+                if nm not in names:
+                    raise ValueError(f"{where} names unknown behaviour {nm!r}")
         return self
 
     @classmethod

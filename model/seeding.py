@@ -16,7 +16,8 @@ import numpy as np
 
 from networks import CSR
 
-from .scenario import CostByDegree, Scenario, SeedingSpec
+from .scenario import Scenario
+from .specs import CostByDegree, SeedingSpec
 from .targeting import select_seeds
 
 __all__ = ["SeedPlan", "plan_seeds", "person_costs"]
@@ -32,9 +33,13 @@ class SeedPlan:
     positions: np.ndarray
     rounds: np.ndarray  # round at which each seed starts adopting
     cost: float
-
+    costs: np.ndarray | None = None  # per seed
     def starting_at(self, t: int) -> np.ndarray:
         return self.positions[self.rounds == t]
+
+    def cost_at(self, t: int) -> float:
+        """What the people starting at round t cost (spending is booked when they start)."""
+        return float(self.costs[self.rounds == t].sum()) if self.costs is not None else 0.0
 
 
 def person_costs(G: nx.Graph, csr: CSR, cost) -> np.ndarray:
@@ -53,8 +58,12 @@ def person_costs(G: nx.Graph, csr: CSR, cost) -> np.ndarray:
     return out
 
 
-def plan_seeds(G: nx.Graph, csr: CSR, scenario: Scenario, rng: np.random.Generator) -> SeedPlan:
+def plan_seeds(
+    G: nx.Graph, csr: CSR, scenario: Scenario, rng: np.random.Generator, among: nx.Graph | None = None
+) -> SeedPlan:
+    """Rank, cost and schedule the seeds of ``scenario.seeding``; ``among`` restricts whom the strategy sees."""
     spec: SeedingSpec = scenario.seeding
+    ranking_graph = G if among is None else among
     params = dict(spec.params)
     if spec.strategy == "given":
         params["nodes"] = spec.nodes
@@ -63,10 +72,10 @@ def plan_seeds(G: nx.Graph, csr: CSR, scenario: Scenario, rng: np.random.Generat
         params["behaviour"] = scenario.behaviours[0].model_dump(exclude={"name", "initial"})
     costs = person_costs(G, csr, spec.cost)
     if spec.budget is None:
-        ranked = select_seeds(G, spec.strategy, spec.count, seed=rng, **params)
+        ranked = select_seeds(ranking_graph, spec.strategy, spec.count, seed=rng, **params)
         positions = csr.positions(ranked.tolist())
     else:
-        ranked, positions = _fill_budget(G, csr, spec, params, costs, rng)
+        ranked, positions = _fill_budget(ranking_graph, csr, spec, params, costs, rng)
     spent = costs[positions]
     rounds = np.zeros(len(positions), dtype=np.int64)
     if spec.phases:
@@ -74,20 +83,21 @@ def plan_seeds(G: nx.Graph, csr: CSR, scenario: Scenario, rng: np.random.Generat
         edges = np.cumsum([p.share for p in spec.phases]) * total
         phase = np.searchsorted(edges, np.cumsum(spent) - 1e-9 * total)
         rounds = np.array([p.step for p in spec.phases])[np.minimum(phase, len(spec.phases) - 1)]
-    return SeedPlan(seeds=ranked, positions=positions, rounds=rounds, cost=float(spent.sum()))
+    return SeedPlan(seeds=ranked, positions=positions, rounds=rounds, cost=float(spent.sum()), costs=spent)
 
 
 def _fill_budget(G, csr, spec: SeedingSpec, params: dict, costs: np.ndarray, rng):
     """Ask the strategy for longer rankings until the budget is spent or everyone is ranked."""
-    want = min(csr.n, max(1, math.floor(spec.budget / costs.min())))
+    n = G.number_of_nodes()
+    want = min(n, max(1, math.floor(spec.budget / costs.min())))
     while True:
         ranked = select_seeds(G, spec.strategy, want, seed=rng, **params)
         positions = csr.positions(ranked.tolist())
         keep = _within_budget(costs[positions], spec.budget)
         left = spec.budget - costs[positions[keep]].sum()
-        if want >= csr.n or spec.strategy == "given" or left < costs.min():
+        if want >= n or spec.strategy == "given" or left < costs.min():
             return ranked[keep], positions[keep]
-        want = min(csr.n, 2 * want)
+        want = min(n, 2 * want)
 
 
 def _within_budget(costs: np.ndarray, budget: float) -> np.ndarray:

@@ -10,11 +10,16 @@ import inspect
 
 import networkx as nx
 
-from .csr import CSR, to_csr
+from . import datasets
+from .csr import CSR, csr_of, to_csr
+from .datasets import DATASETS, dataset
 from .errors import NetworkError
 from .generators import BUILDERS
 
-__all__ = ["KINDS", "CSR", "NetworkError", "generate", "load", "to_csr", "kind_parameters"]
+__all__ = [
+    "KINDS", "CSR", "NetworkError", "generate", "load", "to_csr", "kind_parameters",
+    "datasets", "dataset", "DATASETS",
+]
 
 
 def _builders() -> dict:

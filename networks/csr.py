@@ -11,6 +11,7 @@ Indices are ``uint32`` (numba then skips its negative-index check: about +50% ga
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -18,7 +19,7 @@ import numpy as np
 
 from .errors import NetworkError
 
-__all__ = ["CSR", "to_csr"]
+__all__ = ["CSR", "to_csr", "csr_of", "fingerprint"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,3 +97,80 @@ def to_csr(G: nx.Graph, weight: str | None = None) -> CSR:
     indices = np.asarray(nbrs, dtype=np.uint32) if nbrs else np.zeros(0, dtype=np.uint32)
     weights = np.asarray(wts, dtype=np.float64) if weight is not None else None
     return CSR(indptr=indptr, indices=indices, nodes=nodes, weights=weights)
+
+
+def new_ties(csr: CSR, pairs: np.ndarray) -> np.ndarray:
+    """The pairs (k, 2) not yet tied, without self-ties or repeats (each once, as given first)."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    n = csr.n
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    _, first = np.unique(lo * n + hi, return_index=True)
+    pairs = pairs[np.sort(first)]
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+    existing = src * n + csr.indices.astype(np.int64)
+    return pairs[~np.isin(pairs[:, 0] * n + pairs[:, 1], existing)]
+
+
+def rewire(csr: CSR, add: np.ndarray | None = None, remove: np.ndarray | None = None) -> CSR:
+    """A new CSR with undirected ties added and removed, given as (k, 2) arrays of positions.
+
+    Why arrays: networks change during a run (events that bring people together), and rebuilding
+    from networkx would cost Python time per tie; this keeps existing neighbours in their order and
+    appends new ones, in O(ties) numpy work. Ties already present are not duplicated; self-ties are
+    ignored.
+    """
+    n = csr.n
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
+    dst = csr.indices.astype(np.int64)
+    keys = src * n + dst
+    if remove is not None and len(remove):
+        r = np.asarray(remove, dtype=np.int64)
+        gone = np.concatenate([r[:, 0] * n + r[:, 1], r[:, 1] * n + r[:, 0]])
+        keep = ~np.isin(keys, gone)
+        src, dst, keys = src[keep], dst[keep], keys[keep]
+    if add is not None and len(add):
+        a = np.asarray(add, dtype=np.int64)
+        a = a[a[:, 0] != a[:, 1]]
+        new_src = np.concatenate([a[:, 0], a[:, 1]])
+        new_dst = np.concatenate([a[:, 1], a[:, 0]])
+        new_keys = new_src * n + new_dst
+        _, first = np.unique(new_keys, return_index=True)
+        fresh = np.sort(first)[~np.isin(new_keys[np.sort(first)], keys)]
+        src = np.concatenate([src, new_src[fresh]])
+        dst = np.concatenate([dst, new_dst[fresh]])
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return CSR(indptr=indptr, indices=dst[order].astype(np.uint32), nodes=csr.nodes, weights=None, _position=csr._position)
+
+
+_CACHE: "weakref.WeakKeyDictionary[nx.Graph, tuple[int, CSR]]" = weakref.WeakKeyDictionary()
+
+
+def fingerprint(G: nx.Graph) -> int:
+    """A hash of the node order and every adjacency list, in order.
+
+    Each list is hashed by C code (``hash(tuple(neighbours))``), so this costs a Python step per
+    node rather than per tie: a fraction of a conversion. Any change to the ties or their order
+    changes it (up to hash collisions).
+    """
+    adj = G.adj if not G.is_directed() else G.to_undirected(as_view=True).adj
+    return hash((tuple(adj), tuple(hash(tuple(nbrs)) for nbrs in adj.values())))
+
+
+def csr_of(G: nx.Graph, weight: str | None = None) -> CSR:
+    """``to_csr(G)``, reused while G is unchanged: replicates on one graph convert it once.
+
+    Safe for graphs changed between runs: the cached arrays are used only when the graph's
+    ``fingerprint`` still matches. Weighted conversions are not cached (weights are not fingerprinted).
+    """
+    if weight is not None:
+        return to_csr(G, weight=weight)
+    print_ = fingerprint(G)
+    cached = _CACHE.get(G)
+    if cached is not None and cached[0] == print_:
+        return cached[1]
+    csr = to_csr(G)
+    _CACHE[G] = (print_, csr)
+    return csr

@@ -55,7 +55,7 @@ class CountCache:
         self.mark = np.full(n, -1, dtype=np.int64)
         self.valid = False
 
-    def candidates(self, csr, adopted_row, frontier, t) -> np.ndarray | None:
+    def candidates(self, csr, adopted_row, frontier, t, everyone: bool = False) -> np.ndarray | None:
         """Non-adopters whose count may have changed; None means 'evaluate everyone'.
 
         A push costs a random write per frontier edge, a full recount a streamed read per edge on
@@ -66,5 +66,8 @@ class CountCache:
         if not self.valid or volume * DENSE_SHARE > len(csr.indices):
             full_counts(csr.indptr, csr.indices, adopted_row, self.count)
             self.valid = True
+            return None
+        if everyone:  # thresholds moved: counts stay right, but anyone may now pass
+            push_counts(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t)
             return None
         return push_counts(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t)

@@ -30,9 +30,9 @@ class Params(BehaviourBase):
 
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
-    # 1-(1-beta)^A tabulated once, shared by both engines, so no engine-specific pow() rounding
-    max_degree = int(pop.csr.degree.max(initial=0))
-    pop.tables[b] = 1.0 - (1.0 - params.beta) ** np.arange(max_degree + 1, dtype=np.float64)
+    # 1-(1-beta)^A tabulated once, shared by both engines, so no engine-specific pow() rounding;
+    # up to n-1 adopting neighbours, since events may add ties during the run
+    pop.tables[b] = 1.0 - (1.0 - params.beta) ** np.arange(pop.n, dtype=np.float64)
     pop.relapse[b] = params.relapse
 
 

@@ -74,7 +74,7 @@ def numba_step(pop, b: int, t: int):
     """New adopters of behaviour b this round, from the compiled kernels."""
     cache = pop.cache(b, CountCache)
     row = pop.adopted[b]
-    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t)
+    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t, everyone=pop.full_round[b])
     if candidates is None:
         return frontier(pop.csr.indptr, np.flatnonzero(row == 0), cache.count, pop.theta[b]), None
     return frontier(pop.csr.indptr, candidates, cache.count, pop.theta[b]), None

@@ -60,11 +60,31 @@ def int_seed(rng: np.random.Generator) -> int:
 
 
 def top_positions(score, count: int, rng: np.random.Generator, *more_scores) -> np.ndarray:
-    """Positions of the ``count`` highest scores; further score arrays break ties in turn, then rng."""
-    score = np.asarray(score, dtype=float)
+    """Positions of the ``count`` highest scores; further score arrays break ties in turn, then rng.
+
+    Float scores within 1e-9 (relative) count as tied: symmetric people (two leaves of one hub) get
+    centralities that differ only by floating-point rounding, and that must not decide between them.
+    """
+    score = _settle(score)
     tiebreak = rng.permutation(len(score))
-    keys = [tiebreak] + [-np.asarray(s, dtype=float) for s in reversed(more_scores)] + [-score]
+    keys = [tiebreak] + [-_settle(s) for s in reversed(more_scores)] + [-score]
     return np.lexsort(keys)[:count]
+
+
+def _settle(score) -> np.ndarray:
+    """Float scores as tie classes: values within 1e-9 of the largest magnitude of each other (chained
+    in sorted order) get one rank, so rounding noise cannot order symmetric people."""
+    score = np.asarray(score, dtype=float)
+    if score.dtype.kind != "f" or len(score) < 2:
+        return score
+    scale = float(np.max(np.abs(score)))
+    if not np.isfinite(scale) or scale == 0:
+        return score
+    order = np.argsort(score, kind="stable")
+    gaps = np.diff(score[order]) > 1e-9 * scale
+    ranks = np.empty(len(score), dtype=float)
+    ranks[order] = np.concatenate(([0], np.cumsum(gaps)))
+    return ranks
 
 
 def ids(csr: CSR, positions) -> list:

@@ -11,6 +11,7 @@ eigenvector centrality (Banerjee et al. 2019, *Rev. Econ. Stud.* 86:2453). Defau
 from __future__ import annotations
 
 import numpy as np
+from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigsh
 
 from ._common import csr_of, ids, no_params, number, top_positions
 from .eigenvector import adjacency, leading_eigenvector
@@ -37,11 +38,22 @@ def diffusion_centrality(G, count, rng, q=None, T=3, **params):
 def diffusion_scores(csr, q: float | None = None, T: int = 3) -> np.ndarray:
     A = adjacency(csr)
     if q is None:
-        _, lam = leading_eigenvector(A, max_iter=300, tol=1e-8)
-        q = 1.0 / lam if lam > 0 else 1.0
+        lam = largest_eigenvalue(A)
+        q = min(1.0, 1.0 / lam) if lam > 0 else 1.0
     v = np.ones(csr.n)
     total = np.zeros(csr.n)
     for _ in range(T):
         v = q * (A @ v)
         total += v
     return total
+
+
+def largest_eigenvalue(A) -> float:
+    """lambda_max of a symmetric adjacency (Lanczos; power iteration if that fails or n <= 2)."""
+    n = A.shape[0]
+    if n > 2 and A.nnz:
+        try:
+            return float(eigsh(A, k=1, which="LA", v0=np.ones(n), tol=1e-8, maxiter=5000)[0][0])
+        except (ArpackNoConvergence, ArpackError):
+            pass
+    return leading_eigenvector(A, max_iter=1000, tol=1e-8, lanczos=False)[1]

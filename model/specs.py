@@ -1,0 +1,116 @@
+"""The parts of a scenario that other parts reuse: the network, and who is seeded when, at what cost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import networks
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["NetworkSpec", "SeedingSpec", "Phase", "CostByDegree"]
+
+
+class NetworkSpec(BaseModel):
+    """Which network: a generated kind with its parameters, a file, or a real data set."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = Field("erdos_renyi", description="any of networks.KINDS, 'file' or 'dataset'")
+    n: int | None = Field(1000, ge=1, description="people (generated kinds)")
+    path: str | None = Field(None, description="file to read when kind = 'file'")
+    name: str | None = Field(None, description="data set name when kind = 'dataset'")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.kind == "file":
+            if not self.path:
+                raise ValueError("kind 'file' needs path = '...'")
+        elif self.kind == "dataset":
+            if not self.name:
+                raise ValueError("kind 'dataset' needs name = '...'")
+        elif self.kind not in networks.KINDS:
+            raise ValueError(f"unknown network kind {self.kind!r}; choose one of {', '.join(networks.KINDS)}, file, dataset")
+        else:
+            allowed = networks.kind_parameters(self.kind)
+            unknown = sorted(set(self.params) - set(allowed))
+            if unknown:
+                raise ValueError(
+                    f"network kind {self.kind!r} has no parameter {unknown[0]!r}; it takes {', '.join(allowed) or 'none'}"
+                )
+        return self
+
+    def build(self, seed: int, base_dir: Path | None = None):
+        """The graph this spec describes (raises networks.NetworkError on bad input)."""
+        if self.kind == "file":
+            path = Path(self.path)
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            return networks.load(path, **self.params)
+        if self.kind == "dataset":
+            from networks import datasets
+
+            return datasets.dataset(self.name, **self.params)
+        return networks.generate(self.kind, n=self.n, seed=seed, **self.params)
+
+
+class CostByDegree(BaseModel):
+    """Influencers cost more: cost = base + per_degree x degree."""
+
+    model_config = ConfigDict(extra="forbid")
+    base: float = Field(1.0, ge=0.0)
+    per_degree: float = Field(0.0, ge=0.0)
+
+
+class Phase(BaseModel):
+    """A share of the seeding budget (or count) recruited at a given round."""
+
+    model_config = ConfigDict(extra="forbid")
+    step: int = Field(ge=0, description="round at whose end these seeds adopt (0 = the start)")
+    share: float = Field(gt=0.0, le=1.0, description="share of the budget spent in this phase")
+
+
+class SeedingSpec(BaseModel):
+    """Who adopts first: a targeting strategy and how many people (or exactly which), at what cost, when.
+
+    Any other key is passed to the strategy as its parameter (e.g. ``p`` for ``degree_discount``).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    strategy: str = Field("random", description="any of model.targeting.STRATEGIES")
+    count: int = Field(1, ge=0, description="number of people to seed (ignored when a budget is set)")
+    nodes: list[Any] | None = Field(None, description="strategy 'given': the node ids to seed")
+    behaviours: list[str] | None = Field(None, description="behaviours the seeds adopt; default all")
+    budget: float | None = Field(None, gt=0.0, description="fill this budget in the strategy's order instead of a count")
+    cost: float | str | CostByDegree = Field(
+        1.0, description="cost of recruiting one person: a number, a node attribute, or {base, per_degree}"
+    )
+    phases: list[Phase] | None = Field(None, description="recruit in phases: [{step, share}], shares summing to 1")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @model_validator(mode="after")
+    def _check(self):
+        from .targeting import STRATEGIES
+
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.strategy == "given" and self.nodes is None:
+            raise ValueError("strategy 'given' needs nodes = [...]")
+        if isinstance(self.cost, float) and self.cost <= 0:
+            raise ValueError(f"cost must be > 0, got {self.cost}")
+        if self.phases is not None:
+            total = sum(p.share for p in self.phases)
+            if not self.phases or abs(total - 1.0) > 1e-9:
+                raise ValueError(f"phases: shares must sum to 1, got {total:g}")
+            steps = [p.step for p in self.phases]
+            if steps != sorted(set(steps)):
+                raise ValueError("phases: steps must be distinct and increasing")
+        return self

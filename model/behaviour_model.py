@@ -105,6 +105,7 @@ class BehaviourModel(mesa.Model):
         except ValueError as exc:
             raise ScenarioError(f"scenario: {exc}") from None
         self.history: list[np.ndarray] = []
+        self.indicator_history: list[dict] = []
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
 
@@ -249,9 +250,7 @@ class BehaviourModel(mesa.Model):
 
     def _record(self):
         self.history.append(self.groups.fractions(self.population.adopted))
-        self.indicator_history.append(self.indicators()) if hasattr(self, "indicator_history") else setattr(
-            self, "indicator_history", [self.indicators()]
-        )
+        self.indicator_history.append(self.indicators())
         self.datacollector.collect(self)
 
     def _reporters(self) -> dict:

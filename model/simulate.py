@@ -29,7 +29,9 @@ class Result:
         seeds: the seeded people (graph node ids).
         steps: rounds run (fewer than ``scenario.steps`` when a steady state came first).
         history: the same numbers as an array (steps + 1, behaviours, groups).
-        cost: what recruiting the seeds cost (one unit per person unless ``seeding.cost`` says otherwise).
+        cost: what recruiting the scenario's seeds cost (one unit per person unless ``seeding.cost`` says otherwise).
+        costs: all spending per round (seeds, recruits, interventions), for the economics.
+        indicators: per round, the model-level series (cost, ties, stressed, organisations committed).
     """
 
     scenario: Scenario
@@ -42,6 +44,8 @@ class Result:
     group_sizes: dict[str, int] = field(default_factory=dict)
     cost: float = 0.0
     seed_rounds: np.ndarray | None = None  # round at which each seed started (phased recruitment)
+    costs: np.ndarray | None = None  # money spent in each round (index 0: at the start)
+    indicators: pd.DataFrame | None = None  # per round: cost, ties, stressed, organisations committed
 
     def adopters_gained(self, behaviour: int = 0) -> float:
         """Final adopters beyond the seeds and the initial adopters: what the recruitment set off."""
@@ -93,5 +97,7 @@ def result_of(model) -> Result:
         steps=model.population.t,
         group_sizes=dict(zip(model.groups.labels, model.groups.sizes.tolist())),
         cost=model.seed_plan.cost,
+        costs=np.array(model.costs, dtype=float),
+        indicators=pd.DataFrame(model.indicator_history).rename_axis("step"),
         seed_rounds=model.seed_plan.rounds,
     )

@@ -161,6 +161,10 @@ class SpreadEstimator:
             k = self.params.k if absolute else 0
             _counting_batch(csr.indptr, csr.indices, base, extra, self._theta, absolute, k, steps, threads, out)
 
+    def positions(self, nodes) -> np.ndarray:
+        """CSR positions of graph node ids (what ``expected`` takes)."""
+        return self.csr.positions(list(nodes))
+
     # --- estimates ---------------------------------------------------------------------------------------
     def expected(self, seeds) -> float:
         """Mean number of adopters at the end of a run seeded with ``seeds`` (CSR positions)."""

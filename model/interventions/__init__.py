@@ -110,11 +110,9 @@ class Timeline:
     def _bring_together(self, iv, t: int, rng) -> int:
         if (t - iv.start) % iv.every:
             return 0
-        new = bring_together.pairs(self.model, iv, rng)
-        if len(new):
-            self.model.change_ties(add=new)
-            if iv.lasts is not None:
-                self.ties.append((t + iv.lasts, new))
+        new = self.model.change_ties(add=bring_together.pairs(self.model, iv, rng, self.model.csr))
+        if len(new) and iv.lasts is not None:
+            self.ties.append((t + iv.lasts, new))
         return len(new)
 
     def _fade_ties(self, t: int) -> None:

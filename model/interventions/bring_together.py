@@ -26,19 +26,29 @@ class BringTogether(InterventionBase):
     lasts: int | None = Field(None, ge=1, description="rounds a new tie lasts; none = for good")
 
 
-def pairs(model, iv: BringTogether, rng: np.random.Generator) -> np.ndarray:
-    """(ties, 2) positions of new pairs among the target (same area for local events)."""
+def pairs(model, iv: BringTogether, rng: np.random.Generator, csr) -> np.ndarray:
+    """(ties, 2) positions of pairs not yet tied among the target (same area for local events).
+
+    Draws again until ``ties`` new pairs are found (a few rounds of rejection at most on sparse
+    networks); fewer only when the target cannot hold that many more ties.
+    """
+    from networks.csr import new_ties
+
     people = np.flatnonzero(target_mask(model, iv.target))
+    found = np.zeros((0, 2), dtype=np.int64)
     if len(people) < 2 or iv.ties == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if iv.scope == "online":
-        a = rng.choice(people, size=iv.ties)
-        b = rng.choice(people, size=iv.ties)
-    else:
-        area = model.attribute("area")[people]
-        a = rng.choice(people, size=iv.ties)
-        same = {v: people[area == v] for v in np.unique(area)}
-        area_of = dict(zip(people.tolist(), area.tolist()))
-        b = np.array([rng.choice(same[area_of[x]]) for x in a.tolist()], dtype=np.int64)
-    keep = a != b
-    return np.stack([a[keep], b[keep]], axis=1)
+        return found
+    area = model.attribute("area")[people] if iv.scope == "local" else np.zeros(len(people), dtype=np.int64)
+    order = np.argsort(area, kind="stable")
+    people, area = people[order], area[order]
+    starts = np.searchsorted(area, area, side="left")
+    sizes = np.searchsorted(area, area, side="right") - starts
+    for _ in range(20):
+        want = 2 * (iv.ties - len(found)) + 8
+        pick = rng.integers(len(people), size=want)
+        partner = starts[pick] + (rng.random(want) * sizes[pick]).astype(np.int64)
+        drawn = np.stack([people[pick], people[partner]], axis=1)
+        found = new_ties(csr, np.concatenate([found, drawn]))[: iv.ties]
+        if len(found) == iv.ties:
+            break
+    return found

@@ -12,8 +12,9 @@ Spreads come from ``model.spread.SpreadEstimator``: Monte-Carlo runs of the targ
 rule on the numba engine, with the same random numbers for every seed set. Under independent cascade
 the estimate is an exact average over ``trials`` sampled live-edge graphs, so it is submodular and
 CELF returns exactly what plain greedy would on those samples. For complex contagions (threshold
-rules) spread is not submodular; CELF's lazy step is then a heuristic (``lazy = false`` runs plain
-greedy, which evaluates every candidate every round).
+rules) and the non-progressive rules spread is not submodular and a stale gain is no upper bound, so
+there the default is plain greedy, which re-evaluates every candidate every round (one compiled call
+per round).
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from model.spread import SpreadEstimator
 from ._common import behaviour_of, csr_of, ids, int_seed, no_params, number, top_positions
 from .registry import TargetingError, strategy
 
+SUBMODULAR = ("independent_cascade", "linear_threshold")  # Kempe et al. 2003, Theorems 2.2 and 2.5
 ALL_CANDIDATES_UP_TO = 2000
 DEFAULT_CANDIDATES = 1000
 
 
 @strategy("celf")
-def celf(G, count, rng, behaviour=None, p=None, trials=200, steps=100, candidates=None, lazy=True, **params):
+def celf(G, count, rng, behaviour=None, p=None, trials=200, steps=100, candidates=None, lazy=None, **params):
     """Greedy seeds maximising Monte-Carlo spread of ``behaviour`` (CELF lazy evaluation).
 
     Params:
@@ -42,12 +44,16 @@ def celf(G, count, rng, behaviour=None, p=None, trials=200, steps=100, candidate
         steps: run length of each trial (default 100, as a scenario's steps).
         candidates: only the this many highest-degree people are considered; default everyone when
             n <= 2000, else 1000.
-        lazy: CELF's lazy evaluation (default true); false gives plain greedy.
+        lazy: CELF's lazy evaluation; default true for the submodular rules (independent_cascade,
+            linear_threshold) and false (plain greedy) for the others, where a stale gain is no upper
+            bound (two adjacent seeds of a complex contagion are worth far more than either alone).
     """
     no_params("celf", params)
     spec = behaviour_of("celf", behaviour, p)
     trials = number("celf", "trials", trials, 1, integer=True)
     steps = number("celf", "steps", steps, 0, integer=True)
+    if lazy is None:
+        lazy = spec["rule"] in SUBMODULAR
     if not isinstance(lazy, bool):
         raise TargetingError(f"strategy 'celf': lazy must be true or false, got {lazy!r}")
     weight = spec.get("weight") if spec["rule"] == "linear_threshold" else None

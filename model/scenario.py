@@ -71,6 +71,21 @@ class Scenario(BaseModel):
             raise ValueError(f"behaviour name {duplicate!r} is used twice")
         return behaviours
 
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_timeline(cls, data):
+        """A ``[timeline]`` template becomes interventions, before the ones listed by hand."""
+        if isinstance(data, dict) and isinstance(data.get("timeline"), dict):
+            from .interventions.templates import expand
+
+            data = dict(data)
+            timeline = data.pop("timeline")
+            weeks = data.get("weeks_per_step", 1.0)
+            data["interventions"] = expand(timeline, weeks if isinstance(weeks, (int, float)) and weeks > 0 else 1.0) + list(
+                data.get("interventions") or []
+            )
+        return data
+
     @model_validator(mode="after")
     def _named_behaviours_exist(self):
         names = {b.name for b in self.behaviours}

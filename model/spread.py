@@ -30,12 +30,13 @@ from numba import get_num_threads, njit, prange, set_num_threads
 from networks import CSR, to_csr
 
 from .population import Population
-from .rng import derive_key
 from .rules import RULES
 from .rules._counting import push_counts as _push_counts
 from .rules.absolute_threshold import frontier as _absolute_frontier
 from .rules.independent_cascade import frontier as _ic_frontier
 from .rules.threshold import frontier as _fraction_frontier
+
+PREPARE, INITIAL = 0, 1  # purposes of the per-trial seed sequences
 
 __all__ = ["SpreadEstimator", "behaviour_params", "BehaviourSpecError", "exact_ic_spread"]
 
@@ -123,11 +124,11 @@ class SpreadEstimator:
         if isinstance(seed, np.random.Generator):
             seed = int(seed.integers(0, 2**63 - 1))
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        streams = root.spawn(self.trials)
-        self.keys = keys[: self.trials] if keys is not None else np.array(
-            [derive_key(s) for s in streams], dtype=np.int64
-        )
-        self._children = [s.spawn(2) for s in streams]  # (prepare, initial) per trial, fixed once
+        self._root = root
+        if keys is not None:
+            self.keys = keys[: self.trials]
+        else:  # one 63-bit run key per trial, as ``rng.derive_key`` makes them
+            self.keys = (root.generate_state(self.trials, np.uint64) >> np.uint64(1)).astype(np.int64)
         self.mode = self._choose_mode()
         self.evaluations = 0  # seed sets evaluated (each costs ``trials`` runs)
 
@@ -145,9 +146,9 @@ class SpreadEstimator:
         if (params.rule == "threshold" or unweighted_lt) and self.trials * self.n <= 25_000_000:
             # the thresholds each trial's prepare() draws, kept so every estimate reuses them
             self._theta = np.empty((self.trials, self.n))
+            pop = Population(self.csr, ["target"], weights=self.csr.weights)
             for r in range(self.trials):
-                pop = Population(self.csr, ["target"], weights=self.csr.weights)
-                self.rule.prepare(pop, 0, params, np.random.default_rng(self._children[r][0]))
+                self.rule.prepare(pop, 0, params, np.random.default_rng(self._stream(r, PREPARE)))
                 self._theta[r] = pop.theta[0]
             return "counting"
         return "general"
@@ -185,6 +186,8 @@ class SpreadEstimator:
         """Expected spread of ``base + [c]`` for each candidate c (one compiled call for IC)."""
         base = self._positions(base)
         candidates = np.asarray(candidates, dtype=np.int64).ravel()
+        if len(candidates) and (candidates.min() < 0 or candidates.max() >= self.n):
+            raise ValueError(f"candidate positions must lie in 0..{self.n - 1}")
         self.evaluations += len(candidates)
         if self.mode != "general":
             out = np.zeros((len(candidates), self.trials), dtype=np.int64)
@@ -200,13 +203,13 @@ class SpreadEstimator:
         rule, params = self.rule, self.params
         pop = Population(self.csr, ["target"], weights=self.csr.weights)
         pop.keys[0] = self.keys[r]
-        prepare_ss, initial_ss = self._children[r]  # the same draws for trial r on every call
-        rule.prepare(pop, 0, params, np.random.default_rng(prepare_ss))
+        rule.prepare(pop, 0, params, np.random.default_rng(self._stream(r, PREPARE)))
         pop.seed(0, seeds)
         k = round(params.initial * pop.n)
         if k:
             others = np.setdiff1d(np.arange(pop.n), seeds)
-            pop.seed(0, np.random.default_rng(initial_ss).choice(others, size=min(k, len(others)), replace=False))
+            initial_rng = np.random.default_rng(self._stream(r, INITIAL))
+            pop.seed(0, initial_rng.choice(others, size=min(k, len(others)), replace=False))
         while pop.t < self.steps:
             t = pop.begin_round()
             adopters, relapsers = rule.numba_step(pop, 0, t)
@@ -215,6 +218,11 @@ class SpreadEstimator:
             if rule.steady(pop, 0, changed):
                 break
         return int(pop.adopted[0].sum())
+
+    def _stream(self, r: int, purpose: int) -> np.random.SeedSequence:
+        """Trial r's seed sequence for set-up draws (thresholds) or initial adopters: fixed, so every
+        estimate reuses the same draws."""
+        return np.random.SeedSequence(self._root.entropy, spawn_key=tuple(self._root.spawn_key) + (r, purpose))
 
     def _positions(self, seeds) -> np.ndarray:
         seeds = np.unique(np.asarray(seeds, dtype=np.int64).ravel())

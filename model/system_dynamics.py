@@ -16,7 +16,8 @@ at the start of the round (n A adopters, all of them neighbours; share of neighb
   S_{t+1} = S_t (1 - p) ** I_t of the chain-binomial epidemic (Abbey 1952).
 * ``sis`` (beta, relapse): P = 1 - (1 - beta) ** (n A); adopters relapse with probability ``relapse``.
 * ``logistic``: P = sigmoid(intercept + peer x n A / (n - 1) + norm x visible + coupling . own other
-  behaviours + offset); ``visible`` is A for people a ``publicise`` intervention reaches, else 0.
+  behaviours + offset); ``visible`` is A for people a ``publicise`` intervention reaches, else 0, and
+  ``offset`` the effects of the campaigns and environments reaching them.
 * ``threshold`` / ``linear_threshold`` (thresholds with CDF F; LT: U(0,1), F(s) = s): progressive with
   thresholds drawn once, so the non-adopters are those whose threshold exceeded every share seen so
   far, m. The round's hazard is (F(s) - F(m)) / (1 - F(m)) with s = n A / (n - 1) (Granovetter 1978).
@@ -31,9 +32,11 @@ model. With more behaviours the stocks are the B shares and coupling acts throug
 (the plain Vensim form). Seeds: ``seeding`` (count, budget at a uniform cost, phases) and ``recruit``
 interventions add round(count) people at their round, as the agent model does; ``initial`` adds
 round(initial x n) adopters at round 0 among the non-seeds. ``campaign``, ``publicise`` and
-``environment`` interventions that target everyone act through their reach and effect (a reached
-share mixed in every round, an approximation: the agent model reaches a fixed set of people);
-targeted ones and ``bring_together`` (already everyone's neighbour) are left out with a warning.
+``environment`` interventions that target everyone reach a fixed random share of people, as in the
+agent model, so the stocks are split into strata by who each one reaches (2^k strata for k partial
+reaches); the reached get the effect (log-odds, threshold shift, visible prevalence) while it runs.
+Targeted interventions, ``bring_together`` (everyone is already a neighbour), stress, turnover and
+organisations are left out with a warning.
 """
 
 from __future__ import annotations
@@ -122,194 +125,229 @@ def seed_schedule(scenario, n: int) -> list[tuple[int, int, np.ndarray]]:
     return sorted(out, key=lambda item: item[0])
 
 
-# --- interventions acting on everyone ---------------------------------------------------------------
-def _reach_classes(scenario, t: int, B: int, names: list[str]) -> list[list[tuple[float, float, bool, float]]]:
-    """Per behaviour, [(weight, log-odds offset, sees prevalence, threshold shift)] over reach patterns."""
-    active = [iv for iv in getattr(scenario, "interventions", None) or [] if iv.kind in ("campaign", "publicise", "environment") and iv.target == "everyone" and iv.active(t)]
-    out = []
-    for b in range(B):
-        here = [iv for iv in active if iv.behaviours is None or names[b] in iv.behaviours]
-        classes = []
-        for hit in itertools.product((False, True), repeat=len(here)):
-            w, offset, sees, shift = 1.0, 0.0, False, 0.0
-            for iv, h in zip(here, hit):
-                reach = 1.0 if iv.kind == "environment" else iv.reach
-                w *= reach if h else 1.0 - reach
-                if h and iv.kind == "publicise":
-                    sees = True
-                elif h:
-                    offset += iv.effect
-                    shift += iv.threshold_shift
-            if w > 0:
-                classes.append((w, offset, sees, shift))
-        out.append(classes)
-    return out
+# --- interventions acting on everyone: fixed reached strata -------------------------------------------
+REACHING = ("campaign", "publicise", "environment")
+
+
+def _reaching(scenario) -> list:
+    """Interventions the twin models: campaign, publicise and environment aimed at everyone."""
+    return [iv for iv in getattr(scenario, "interventions", None) or [] if iv.kind in REACHING and iv.target == "everyone"]
+
+
+def _strata(interventions) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (S,), membership (S, I)): who each intervention reaches, chosen once and independently.
+
+    As in the agent model, an intervention reaches a fixed random share ``reach`` of everyone (an
+    environment reaches all), so the population splits into fixed strata by the pattern of reach.
+    """
+    reach = np.array([1.0 if iv.kind == "environment" else iv.reach for iv in interventions])
+    split = [i for i, r in enumerate(reach) if 0.0 < r < 1.0]
+    rows, weights = [], []
+    for hit in itertools.product((False, True), repeat=len(split)):
+        member = reach >= 1.0
+        member[split] = hit
+        rows.append(member)
+        weights.append(float(np.prod([reach[i] if h else 1 - reach[i] for i, h in zip(split, hit)])))
+    return np.array(weights), np.array(rows, dtype=bool).reshape(len(rows), len(interventions))
 
 
 def _warn_left_out(scenario) -> None:
     left = [
         f"interventions.{i} ({iv.kind})"
         for i, iv in enumerate(getattr(scenario, "interventions", None) or [])
-        if iv.kind == "bring_together" or (iv.kind in ("campaign", "publicise", "environment") and iv.target != "everyone")
+        if iv.kind == "bring_together" or (iv.kind in REACHING and iv.target != "everyone")
     ]
     left += [name for name in ("stress", "turnover", "organisations") if getattr(scenario, name, None)]
     if left:
         warnings.warn(f"the well-mixed twin leaves out {', '.join(left)}", stacklevel=3)
 
 
-# --- one round ----------------------------------------------------------------------------------------
+# --- the stocks and their flows -------------------------------------------------------------------------
 class _Twin:
-    """The stocks and the flow laws of one scenario on K_n."""
+    """The stocks and the flow laws of one scenario on K_n.
+
+    ``state`` is (strata, combinations) with each row a distribution over the 2^B combinations of
+    behaviours (joint stocks), or (strata, B) shares (marginal stocks).
+    """
 
     def __init__(self, scenario, n: int, joint: bool | None):
         self.sc, self.n = scenario, n
         self.specs = list(scenario.behaviours)
         self.names = [b.name for b in self.specs]
         B = self.B = len(self.specs)
-        coupled = any(getattr(b, "coupling", None) for b in self.specs)
         self.joint = (B <= JOINT_LIMIT) if joint is None else joint
         if self.joint and B > 12:
             raise ValueError(f"joint stocks for {B} behaviours would be 2^{B} compartments; use joint=False")
         self.bits = np.array(list(itertools.product((0, 1), repeat=B)), dtype=float)[:, ::-1] if self.joint else None
+        self.flips = np.arange(len(self.bits))[:, None] ^ (1 << np.arange(B))[None, :] if self.joint else None
         self.coupling = np.zeros((B, B))
         for b, spec in enumerate(self.specs):
             for other, weight in (getattr(spec, "coupling", None) or {}).items():
                 self.coupling[b, self.names.index(other)] = weight
-        self.coupled = coupled
         self.relapse = np.array([getattr(s, "relapse", 0.0) for s in self.specs])
         self.cdf = [
-            threshold_cdf(s.threshold) if s.rule == "threshold" else (lambda x: np.clip(np.asarray(x), 0.0, 1.0)) if s.rule == "linear_threshold" else None
+            threshold_cdf(s.threshold) if s.rule == "threshold"
+            else (lambda x: np.clip(np.asarray(x), 0.0, 1.0)) if s.rule == "linear_threshold" else None
             for s in self.specs
         ]
-        self.seen = np.full(B, -1.0)  # highest share each threshold behaviour's non-adopters have seen
+        self.interventions = _reaching(scenario)
+        self.weights, self.member = _strata(self.interventions)
+        S = len(self.weights)
+        # highest effective share (share + threshold shift) each stratum's non-adopters were tested against
+        self.seen = np.full((S, B), -1.0)
         self.state = None
+        self._effects = (None, None)
 
-    # marginals of the state
-    def shares(self, state=None) -> np.ndarray:
+    # --- reading the stocks -----------------------------------------------------------------------------
+    def stratum_shares(self, state=None) -> np.ndarray:
         state = self.state if state is None else state
-        return state @ self.bits if self.joint else state.copy()
+        return state @ self.bits if self.joint else state
 
+    def shares(self, state=None) -> np.ndarray:
+        return self.weights @ self.stratum_shares(state)
+
+    # --- seeds ------------------------------------------------------------------------------------------
     def initial(self, schedule) -> None:
         n, B = self.n, self.B
         step0 = [(k, m) for t, k, m in schedule if t == 0]
-        seeds0 = step0[0] if step0 else (0, np.zeros(B, bool))
+        k0, seed_mask = step0[0] if step0 else (0, np.zeros(B, bool))
         later = sum(k for t, k, _ in schedule if t > 0)
-        k0 = seeds0[0]
-        eligible = max(n - k0 - later, 0)
+        eligible = max(n - k0 - later, 0)  # initial adopters are chosen among people who are not seeds
         q = np.array([min(round(s.initial * n), eligible) / eligible if eligible else 0.0 for s in self.specs])
         w_seed, w_elig, w_late = k0 / n, eligible / n, later / n
         if self.joint:
-            seed_combo = seeds0[1].astype(float)
             x = w_elig * np.prod(np.where(self.bits == 1, q, 1 - q), axis=1)
-            x += w_seed * np.all(self.bits == seed_combo, axis=1)
+            x += w_seed * np.all(self.bits == seed_mask.astype(float), axis=1)
             x += w_late * np.all(self.bits == 0, axis=1)
-            self.state = x
         else:
-            self.state = w_elig * q + w_seed * seeds0[1]
+            x = w_elig * q + w_seed * seed_mask
+        self.state = np.tile(x, (len(self.weights), 1))
         for k, m in step0[1:]:  # recruits at round 0 beside the scenario's seeds
             self.recruit(k, m)
 
     def recruit(self, k: int, mask: np.ndarray) -> None:
+        """k people chosen at random (whatever their state or stratum) adopt the behaviours in ``mask``."""
         f = min(k / self.n, 1.0)
         if self.joint:
-            moved = np.where(mask, 1.0, self.bits)  # each combination's image
-            target = (moved @ (2 ** np.arange(self.B))).astype(int)
-            x = self.state
-            self.state = (1 - f) * x + f * np.bincount(target, weights=x, minlength=len(x))
+            target = (np.where(mask, 1.0, self.bits) @ (2 ** np.arange(self.B))).astype(int)
+            moved = np.stack([np.bincount(target, weights=row, minlength=len(row)) for row in self.state])
+            self.state = (1 - f) * self.state + f * moved
         else:
             self.state = np.where(mask, self.state + f * (1 - self.state), self.state)
 
-    def adopt_probability(self, b: int, A: np.ndarray, new: np.ndarray, classes, own) -> np.ndarray:
-        """P(adopt b this round) for a non-adopter; ``own`` (C, B) the combinations (or shares)."""
+    # --- flows --------------------------------------------------------------------------------------------
+    def effects(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(offset, sees prevalence, threshold shift), each (strata, B), of round t's interventions."""
+        if self._effects[0] != t:
+            S, B = self.member.shape[0], self.B
+            offset, sees, shift = np.zeros((S, B)), np.zeros((S, B), bool), np.zeros((S, B))
+            for i, iv in enumerate(self.interventions):
+                if not iv.active(t):
+                    continue
+                acts = np.array([iv.behaviours is None or nm in iv.behaviours for nm in self.names])
+                on = self.member[:, i][:, None] & acts[None, :]
+                if iv.kind == "publicise":
+                    sees |= on
+                else:
+                    offset += on * iv.effect
+                    shift += on * iv.threshold_shift
+            self._effects = (t, (offset, sees, shift))
+        return self._effects[1]
+
+    def adopt_probability(self, s: int, b: int, A: np.ndarray, new: np.ndarray, t: int, own) -> np.ndarray:
+        """P(adopt b in round t) for a non-adopter of stratum s; ``own`` (C, B) combinations (or (1, B) shares)."""
         spec, n = self.specs[b], self.n
         count = n * A[b]
         if abs(count - round(count)) < 1e-9:
             count = float(round(count))
         share = count / (n - 1) if n > 1 else 0.0
+        offset, sees, shift = (e[s, b] for e in self.effects(t))
         rule = spec.rule
         if rule == "independent_cascade":
-            return np.full(len(own), 1.0 - (1.0 - spec.p) ** (n * new[b]))
-        if rule == "sis":
-            return np.full(len(own), 1.0 - (1.0 - spec.beta) ** count)
-        if rule == "absolute_threshold":
-            return np.full(len(own), 1.0 if count >= spec.k - 1e-9 else 0.0)
-        if rule in ("threshold", "linear_threshold"):
-            F = self.cdf[b]
-            total = 0.0
-            for w, _, _, shift in classes:
-                before = float(F(self.seen[b] + shift)) if self.seen[b] >= 0 else 0.0
-                now = float(F(share + shift))
-                total += w * ((now - before) / (1.0 - before) if before < 1.0 else 0.0)
-            return np.full(len(own), max(total, 0.0))
-        if rule == "logistic":
-            base = spec.intercept + spec.peer * share + own @ self.coupling[b]
-            prob = np.zeros(len(own))
-            for w, offset, sees, _ in classes:
-                prob += w / (1.0 + np.exp(-(base + offset + (spec.norm * A[b] if sees else 0.0))))
-            return prob
-        raise ValueError(f"the twin has no law for rule {rule!r}")
-
-    def transition(self, t: int, new: np.ndarray) -> np.ndarray:
-        """(C, B) or (B,) probability of holding each behaviour after round t."""
-        A = self.shares()
-        classes = _reach_classes(self.sc, t, self.B, self.names)
-        own = self.bits if self.joint else A[None, :]
-        q = np.empty((len(own), self.B))
-        for b in range(self.B):
-            adopt = self.adopt_probability(b, A, new, classes[b], own)
-            if self.joint:
-                q[:, b] = np.where(own[:, b] == 1, 1.0 - self.relapse[b], adopt)
-            else:
-                q[0, b] = A[b] * (1.0 - self.relapse[b]) + (1.0 - A[b]) * adopt[0]
-        share = self.n * A / max(self.n - 1, 1)
-        for b, F in enumerate(self.cdf):
-            if F is not None:
-                self.seen[b] = max(self.seen[b], share[b])
-        return q
+            p = 1.0 - (1.0 - spec.p) ** (n * new[b])
+        elif rule == "sis":
+            p = 1.0 - (1.0 - spec.beta) ** count
+        elif rule == "absolute_threshold":
+            p = 1.0 if count >= spec.k - 1e-9 else 0.0
+        elif rule in ("threshold", "linear_threshold"):
+            F, level = self.cdf[b], self.seen[s, b]
+            before = float(F(level)) if level >= 0 else 0.0
+            p = max((float(F(share + shift)) - before) / (1.0 - before), 0.0) if before < 1.0 else 0.0
+        elif rule == "logistic":
+            z = spec.intercept + spec.peer * share + own @ self.coupling[b] + offset + (spec.norm * A[b] if sees else 0.0)
+            return 1.0 / (1.0 + np.exp(-z))
+        else:
+            raise ValueError(f"the twin has no law for rule {rule!r}")
+        return np.full(len(own), p)
 
     def step(self, t: int, new: np.ndarray) -> None:
-        q = self.transition(t, new)
-        if self.joint:
-            M = np.ones((len(self.bits), len(self.bits)))
-            for b in range(self.B):
-                M *= np.where(self.bits[None, :, b] == 1, q[:, None, b], 1.0 - q[:, None, b])
-            self.state = self.state @ M
-        else:
-            self.state = q[0]
-
-    def rates(self, t: int) -> np.ndarray:
-        """Continuous-time flip rates (C, B) (or (1, B) of adoption for marginals): -log(1 - P) per round."""
+        """One synchronous round: every stratum's stocks flow with the start-of-round shares."""
         A = self.shares()
-        classes = _reach_classes(self.sc, t, self.B, self.names)
-        own = self.bits if self.joint else A[None, :]
-        r = np.empty((len(own), self.B))
-        for b in range(self.B):
-            adopt = np.minimum(self.adopt_probability(b, A, A * 0, classes[b], own), 1 - 1e-12)
-            up, down = -np.log1p(-adopt), -math.log1p(-min(self.relapse[b], 1 - 1e-12))
-            r[:, b] = np.where(own[:, b] == 1, down, up) if self.joint else up
-        return r
+        share = self.n * A / max(self.n - 1, 1)
+        _, _, shift = self.effects(t)
+        rows = []
+        for s, x in enumerate(self.state):
+            own = self.bits if self.joint else x[None, :]
+            q = np.empty((len(own), self.B))
+            for b in range(self.B):
+                adopt = self.adopt_probability(s, b, A, new, t, own)
+                if self.joint:
+                    q[:, b] = np.where(own[:, b] == 1, 1.0 - self.relapse[b], adopt)
+                else:
+                    q[0, b] = x[b] * (1.0 - self.relapse[b]) + (1.0 - x[b]) * adopt[0]
+            if self.joint:
+                M = np.ones((len(self.bits), len(self.bits)))
+                for b in range(self.B):
+                    M *= np.where(self.bits[None, :, b] == 1, q[:, None, b], 1.0 - q[:, None, b])
+                rows.append(x @ M)
+            else:
+                rows.append(q[0])
+        self.state = np.array(rows)
+        tested = [b for b, F in enumerate(self.cdf) if F is not None]
+        self.seen[:, tested] = np.maximum(self.seen[:, tested], share[tested] + shift[:, tested])
+
+    def derivative(self, t: int, y: np.ndarray) -> np.ndarray:
+        """Continuous-time flows: each per-round probability P becomes a rate -log(1 - P) per round."""
+        self.state = y.reshape(self.state.shape)
+        A = self.shares()
+        out = np.empty_like(self.state)
+        down = -np.log1p(-np.minimum(self.relapse, 1 - 1e-12))
+        for s, x in enumerate(self.state):
+            own = self.bits if self.joint else x[None, :]
+            up = np.stack([-np.log1p(-np.minimum(self.adopt_probability(s, b, A, A * 0, t, own), 1 - 1e-12)) for b in range(self.B)], axis=1)
+            if self.joint:
+                flow = x[:, None] * np.where(own == 1, down, up)  # (C, B): out of each combination by each flip
+                out[s] = -flow.sum(axis=1)
+                np.add.at(out[s], self.flips.ravel(), flow.ravel())
+            else:
+                out[s] = (1 - x) * up[0] - x * down
+        return out.ravel()
 
 
-def _ode_round(twin: _Twin, t: int) -> None:
-    """Integrate one round (t - 1 -> t) of the continuous-time twin."""
-    B = twin.B
+def _ode(twin: _Twin, schedule, steps: int) -> np.ndarray:
+    """The continuous-time twin: one ``solve_ivp`` per stretch with no recruitment or intervention change.
 
-    def rhs(_, y):
-        twin.state = y
-        r = twin.rates(t)
-        if twin.joint:
-            out = np.zeros_like(y)
-            for b in range(B):
-                flip = (np.arange(len(y)) ^ (1 << b))
-                flow = y * r[:, b]
-                out -= flow
-                np.add.at(out, flip, flow)
-            return out
-        return (1 - y) * r[0] - y * -np.log1p(-np.minimum(twin.relapse, 1 - 1e-12))
-
-    start = twin.state.copy()
-    sol = solve_ivp(rhs, (0.0, 1.0), start, rtol=1e-8, atol=1e-10)
-    twin.state = np.clip(sol.y[:, -1], 0.0, None)
+    Round t covers time (t - 1, t]; its drivers (interventions) are those of round t, recruits join
+    at time t, and the shares are read at whole times.
+    """
+    shape = twin.state.shape
+    marks = {when for when, _, _ in schedule}
+    for iv in twin.interventions:
+        marks |= {iv.start, iv.end if iv.end is not None else iv.start}
+    stops = sorted({0, steps} | {m for m in marks if 0 < m < steps})
+    out = np.empty((steps + 1, twin.B))
+    out[0] = twin.shares()
+    for a, b in zip(stops[:-1], stops[1:]):
+        sol = solve_ivp(lambda time, y: twin.derivative(int(math.floor(time)) + 1, y), (a, b), twin.state.ravel().copy(),
+                        t_eval=np.arange(a, b + 1), rtol=1e-6, atol=1e-9)
+        for i, y in enumerate(sol.y.T[1:], start=a + 1):
+            out[i] = twin.shares(np.clip(y, 0.0, None).reshape(shape))
+        twin.state = np.clip(sol.y[:, -1], 0.0, None).reshape(shape)
+        for when, k, mask in schedule:
+            if when == b:
+                twin.recruit(k, mask)
+        out[b] = twin.shares()
+    return out
 
 
 def solve_arrays(scenario, n: int | None = None, steps: int | None = None, *, method: str = "discrete", joint: bool | None = None) -> np.ndarray:
@@ -343,14 +381,13 @@ def solve_arrays(scenario, n: int | None = None, steps: int | None = None, *, me
     twin = _Twin(scenario, int(n), joint)
     schedule = seed_schedule(scenario, twin.n)
     twin.initial(schedule)
+    if method == "ode":
+        return np.clip(_ode(twin, schedule, steps), 0.0, 1.0)
     out = np.empty((steps + 1, twin.B))
     out[0] = twin.shares()
     new = out[0].copy()
     for t in range(1, steps + 1):
-        if method == "discrete":
-            twin.step(t, new)
-        else:
-            _ode_round(twin, t)
+        twin.step(t, new)
         for when, k, mask in schedule:
             if when == t:
                 twin.recruit(k, mask)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from .errors import NetworkError
 
@@ -99,50 +100,82 @@ def to_csr(G: nx.Graph, weight: str | None = None) -> CSR:
     return CSR(indptr=indptr, indices=indices, nodes=nodes, weights=weights)
 
 
+@njit(cache=True)
+def _tied(indptr, indices, a, b):
+    """For each pair k, is b[k] among a[k]'s neighbours? (scans the shorter row)"""
+    out = np.zeros(len(a), dtype=np.bool_)
+    for k in range(len(a)):
+        u, v = a[k], b[k]
+        if indptr[u + 1] - indptr[u] > indptr[v + 1] - indptr[v]:
+            u, v = v, u
+        for e in range(indptr[u], indptr[u + 1]):
+            if indices[e] == v:
+                out[k] = True
+                break
+    return out
+
+
+@njit(cache=True)
+def _rebuild(indptr, indices, add_a, add_b, drop_a, drop_b):
+    """New CSR arrays: each row keeps its order minus dropped ties, then gains its new ties."""
+    n = len(indptr) - 1
+    drop = np.zeros(len(indices), dtype=np.bool_)
+    for k in range(len(drop_a)):
+        for u, v in ((drop_a[k], drop_b[k]), (drop_b[k], drop_a[k])):
+            for e in range(indptr[u], indptr[u + 1]):
+                if indices[e] == v:
+                    drop[e] = True
+                    break
+    degree = np.zeros(n, dtype=np.int64)
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            if not drop[e]:
+                degree[u] += 1
+    for k in range(len(add_a)):
+        degree[add_a[k]] += 1
+        degree[add_b[k]] += 1
+    new_indptr = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        new_indptr[u + 1] = new_indptr[u] + degree[u]
+    new_indices = np.empty(new_indptr[n], dtype=np.uint32)
+    fill = new_indptr[:-1].copy()
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            if not drop[e]:
+                new_indices[fill[u]] = indices[e]
+                fill[u] += 1
+    for k in range(len(add_a)):
+        a, b = add_a[k], add_b[k]
+        new_indices[fill[a]] = b
+        fill[a] += 1
+        new_indices[fill[b]] = a
+        fill[b] += 1
+    return new_indptr, new_indices
+
+
 def new_ties(csr: CSR, pairs: np.ndarray) -> np.ndarray:
     """The pairs (k, 2) not yet tied, without self-ties or repeats (each once, as given first)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    n = csr.n
     lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-    _, first = np.unique(lo * n + hi, return_index=True)
+    _, first = np.unique(lo * csr.n + hi, return_index=True)
     pairs = pairs[np.sort(first)]
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
-    existing = src * n + csr.indices.astype(np.int64)
-    return pairs[~np.isin(pairs[:, 0] * n + pairs[:, 1], existing)]
+    return pairs[~_tied(csr.indptr, csr.indices, pairs[:, 0], pairs[:, 1])]
 
 
 def rewire(csr: CSR, add: np.ndarray | None = None, remove: np.ndarray | None = None) -> CSR:
     """A new CSR with undirected ties added and removed, given as (k, 2) arrays of positions.
 
     Why arrays: networks change during a run (events that bring people together), and rebuilding
-    from networkx would cost Python time per tie; this keeps existing neighbours in their order and
-    appends new ones, in O(ties) numpy work. Ties already present are not duplicated; self-ties are
-    ignored.
+    from networkx would cost Python time per tie; this keeps each person's neighbours in their order,
+    drops the removed ties and appends the new ones in one compiled O(ties) pass. ``add`` must hold
+    ties not yet present (see ``new_ties``). Edge weights are not carried over.
     """
-    n = csr.n
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
-    dst = csr.indices.astype(np.int64)
-    keys = src * n + dst
-    if remove is not None and len(remove):
-        r = np.asarray(remove, dtype=np.int64)
-        gone = np.concatenate([r[:, 0] * n + r[:, 1], r[:, 1] * n + r[:, 0]])
-        keep = ~np.isin(keys, gone)
-        src, dst, keys = src[keep], dst[keep], keys[keep]
-    if add is not None and len(add):
-        a = np.asarray(add, dtype=np.int64)
-        a = a[a[:, 0] != a[:, 1]]
-        new_src = np.concatenate([a[:, 0], a[:, 1]])
-        new_dst = np.concatenate([a[:, 1], a[:, 0]])
-        new_keys = new_src * n + new_dst
-        _, first = np.unique(new_keys, return_index=True)
-        fresh = np.sort(first)[~np.isin(new_keys[np.sort(first)], keys)]
-        src = np.concatenate([src, new_src[fresh]])
-        dst = np.concatenate([dst, new_dst[fresh]])
-    order = np.argsort(src, kind="stable")
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return CSR(indptr=indptr, indices=dst[order].astype(np.uint32), nodes=csr.nodes, weights=None, _position=csr._position)
+    empty = np.zeros((0, 2), dtype=np.int64)
+    add = empty if add is None else np.asarray(add, dtype=np.int64).reshape(-1, 2)
+    remove = empty if remove is None else np.asarray(remove, dtype=np.int64).reshape(-1, 2)
+    indptr, indices = _rebuild(csr.indptr, csr.indices, add[:, 0], add[:, 1], remove[:, 0], remove[:, 1])
+    return CSR(indptr=indptr, indices=indices, nodes=csr.nodes, weights=None, _position=csr._position)
 
 
 _CACHE: "weakref.WeakKeyDictionary[nx.Graph, tuple[int, CSR]]" = weakref.WeakKeyDictionary()

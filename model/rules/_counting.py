@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._kernel import kernel
 
-@njit(parallel=True, cache=True)
+
+@kernel
 def full_counts(indptr, indices, adopted, count):
     """count[i] = number of adopting neighbours of i (one full sweep)."""
     n = len(indptr) - 1

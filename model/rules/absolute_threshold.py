@@ -13,9 +13,11 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import CountCache
-from ._params import BehaviourBase, steady_when_unchanged as steady
+from ._kernel import kernel
+from ._params import BehaviourBase, steady_when_unchanged
 
 PROGRESSIVE = True
+steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 
 
 class Params(BehaviourBase):
@@ -32,7 +34,7 @@ def decide(person, b: int, t: int) -> bool:
     return person.is_adopting(b) or person.adopting_neighbours(b) >= person.model.population.k[b]
 
 
-@njit(parallel=True, cache=True)
+@kernel
 def sweep(indptr, indices, adopted, k, out):
     """Full synchronous sweep: out[i] = 1 for each non-adopter with at least k adopting neighbours."""
     n = len(indptr) - 1

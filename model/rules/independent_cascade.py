@@ -16,9 +16,11 @@ from numba import njit, prange
 from pydantic import Field
 
 from ..rng import uniform
-from ._params import BehaviourBase, Probability, steady_when_unchanged as steady
+from ._kernel import kernel
+from ._params import BehaviourBase, Probability, steady_when_unchanged
 
 PROGRESSIVE = True
+steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 ATTEMPT = 1  # stream id for attempt draws
 
 
@@ -43,7 +45,7 @@ def decide(person, b: int, t: int) -> bool:
     )
 
 
-@njit(parallel=True, cache=True)
+@kernel
 def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
     """Pull form: each non-adopter checks its neighbours that adopted last round."""
     n = len(indptr) - 1

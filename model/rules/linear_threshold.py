@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from pydantic import Field
 
 from . import threshold
-from ._counting import CountCache
-from ._params import BehaviourBase, steady_when_unchanged as steady
+from ._kernel import kernel
+from ._params import BehaviourBase, steady_when_unchanged
 
 PROGRESSIVE = True
+steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 
 
 class Params(BehaviourBase):
@@ -41,7 +42,7 @@ def decide(person, b: int, t: int) -> bool:
     return person.adopting_weight(b, weights) >= person.threshold(b)
 
 
-@njit(parallel=True, cache=True)
+@kernel
 def sweep_weighted(indptr, indices, weights, adopted, theta, out):
     """Full synchronous sweep with explicit edge weights (summed in adjacency order)."""
     n = len(indptr) - 1

@@ -32,6 +32,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ..rng import uniform
+from ._kernel import kernel
 from ._params import BehaviourBase, Probability
 
 PROGRESSIVE = False
@@ -122,7 +123,7 @@ def _coupled_nb(adopted_all, row, i):
     return total
 
 
-@njit(parallel=True, cache=True)
+@kernel
 def sweep(indptr, indices, adopted_all, b, coupling, peer_coupling, relapse_coupling, offset, logit, visible,
           relapse, stressed, stress_relapse, key, t, out):
     """out[i]: 1 adopts, 2 relapses, 0 no change."""

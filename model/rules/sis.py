@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 from pydantic import Field
 
 from ..rng import uniform
+from ._kernel import kernel
 from ._params import BehaviourBase, Probability
 
 PROGRESSIVE = False
@@ -51,7 +52,7 @@ def decide(person, b: int, t: int) -> bool:
     return uniform(pop.keys[b], ADOPT, t, person.index) < exposure
 
 
-@njit(parallel=True, cache=True)
+@kernel
 def sweep(indptr, indices, adopted, adopt_prob, relapse, key, t, out):
     """out[i]: 1 adopts, 2 relapses, 0 no change."""
     n = len(indptr) - 1

@@ -15,9 +15,11 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import CountCache
-from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged as steady
+from ._kernel import kernel
+from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged
 
 PROGRESSIVE = True
+steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 
 
 class Params(BehaviourBase):
@@ -41,7 +43,7 @@ def decide(person, b: int, t: int) -> bool:
 
 
 # --- the numba kernel ---------------------------------------------------------------------------
-@njit(parallel=True, cache=True)
+@kernel
 def sweep(indptr, indices, adopted, theta, out):
     """Full synchronous sweep: out[i] = 1 for each non-adopter that adopts this round."""
     n = len(indptr) - 1

@@ -50,7 +50,9 @@ class BehaviourModel(mesa.Model):
         organisations: ``Organisations`` when the scenario has them, else None.
     """
 
-    def __init__(self, scenario: Scenario | dict, graph: nx.Graph | None = None, *, agents: bool = True, rng=None):
+    def __init__(
+        self, scenario: Scenario | dict, graph: nx.Graph | networks.CSR | None = None, *, agents: bool = True, rng=None
+    ):
         if not isinstance(scenario, Scenario):
             scenario = Scenario.model_validate(scenario)
         if rng is not None and not isinstance(rng, (int, np.integer)):
@@ -69,13 +71,17 @@ class BehaviourModel(mesa.Model):
             numba.set_num_threads(min(scenario.threads, numba.config.NUMBA_NUM_THREADS))
         if graph is None:
             graph = scenario.network.build(seed=int(network_ss.generate_state(1)[0] >> 1))
-        if graph.number_of_nodes() == 0:
+        if isinstance(graph, networks.CSR):  # built as arrays: a networkx view only if agents need one
+            self.csr = graph
+            graph = graph.to_networkx() if agents else None
+        elif graph.number_of_nodes() == 0:
             raise networks.NetworkError("the network has no people")
-        if any(iv.kind == "bring_together" for iv in scenario.interventions):
+        elif any(iv.kind == "bring_together" for iv in scenario.interventions):
             graph = graph.copy()  # ties will change: never alter the caller's graph (replicates share it)
         self.graph = graph
-        weight = next((getattr(b, "weight", None) for b in scenario.behaviours if getattr(b, "weight", None)), None)
-        self.csr = networks.csr_of(graph, weight=weight)
+        if graph is not None:
+            weight = next((getattr(b, "weight", None) for b in scenario.behaviours if getattr(b, "weight", None)), None)
+            self.csr = networks.csr_of(graph, weight=weight)
         self._attributes: dict[str, np.ndarray] = {}
         names = [b.name for b in scenario.behaviours]
         self.population = pop = Population(self.csr, names, weights=self.csr.weights)
@@ -113,6 +119,8 @@ class BehaviourModel(mesa.Model):
     def attribute(self, name: str) -> np.ndarray:
         """A node attribute for everyone, in population order (raises ValueError if anyone lacks it)."""
         if name not in self._attributes:
+            if self.graph is None:
+                raise ValueError(f"a network built as arrays carries no attribute {name!r}")
             nodes = self.graph.nodes
             values = [nodes[v].get(name) for v in self.csr.nodes]
             if any(v is None for v in values):
@@ -169,6 +177,8 @@ class BehaviourModel(mesa.Model):
                 if self.people:
                     cells = self.people[a].cell, self.people[b].cell
                     (self.space.add_connection if connect else self.space.remove_connection)(*cells)
+                elif self.graph is None:
+                    continue
                 elif connect:
                     self.graph.add_edge(ids[a], ids[b])
                 elif self.graph.has_edge(ids[a], ids[b]):

@@ -163,7 +163,7 @@ class EconomicsSpec(BaseModel):
     reinvest: ReinvestSpec = Field(default_factory=ReinvestSpec)
 
     @classmethod
-    def preset(cls, name: Literal["nice", "nice_high", "green_book"], **changes) -> "EconomicsSpec":
+    def preset(cls, name: Literal["nice", "nice_high", "green_book"], **changes) -> EconomicsSpec:
         """A spec for a named perspective, e.g. ``EconomicsSpec.preset("green_book", weeks_per_step=4)``."""
         if name not in PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
@@ -251,9 +251,15 @@ class EconomicResult:
     def summary(self) -> dict[str, float | str]:
         """The headline numbers as a flat dict (for tables and sweeps)."""
         return {
-            "qalys": self.qalys, "savings": self.savings, "cost": self.cost, "net_cost": self.net_cost,
-            "npv": self.npv, "icer": self.icer, "verdict": self.verdict,
-            "cost_per_adopter": self.cost_per_adopter, "roi": self.roi,
+            "qalys": self.qalys,
+            "savings": self.savings,
+            "cost": self.cost,
+            "net_cost": self.net_cost,
+            "npv": self.npv,
+            "icer": self.icer,
+            "verdict": self.verdict,
+            "cost_per_adopter": self.cost_per_adopter,
+            "roi": self.roi,
         }
 
 
@@ -289,7 +295,11 @@ def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> Econo
     if adopters.ndim != 2:
         raise ValueError(f"adopters must be (steps + 1, behaviours), got shape {adopters.shape}")
     T1, B = adopters.shape
-    baseline = np.broadcast_to(np.asarray(baseline_adopters, dtype=float), adopters.shape) if baseline_adopters is not None else np.zeros_like(adopters)
+    baseline = (
+        np.broadcast_to(np.asarray(baseline_adopters, dtype=float), adopters.shape)
+        if baseline_adopters is not None
+        else np.zeros_like(adopters)
+    )
     names = [f"behaviour{b}" for b in range(B)] if names is None else list(names)
     if len(names) != B:
         raise ValueError(f"names has {len(names)} entries for {B} behaviour columns")
@@ -324,7 +334,11 @@ def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> Econo
         spec.qaly_value * by_year["qalys_discounted"] + by_year["savings_discounted"] - by_year["cost_discounted"]
     )
     by_behaviour = pd.DataFrame(
-        {"behaviour": names, "qalys": (qalys * d_eff[:, None]).sum(axis=0), "savings": (saved * d_cost[:, None]).sum(axis=0)}
+        {
+            "behaviour": names,
+            "qalys": (qalys * d_eff[:, None]).sum(axis=0),
+            "savings": (saved * d_cost[:, None]).sum(axis=0),
+        }
     )
 
     Q = float(rows["qalys_discounted"].sum())
@@ -344,7 +358,7 @@ def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> Econo
         verdict=verdict,
         cost_per_adopter=spent / total_gain if total_gain > 0 else math.nan,
         roi=(S - C) / C if C > 0 else math.nan,
-        adopters_gained=dict(zip(names, final_gain.tolist())),
+        adopters_gained=dict(zip(names, final_gain.tolist(), strict=True)),
         undiscounted={"qalys": float(qalys.sum()), "savings": float(saved.sum()), "cost": spent},
         by_year=by_year,
         by_behaviour=by_behaviour,
@@ -410,7 +424,11 @@ def savings_in_step(adopters_now_counts, baseline_counts, spec=None, names=None)
     """
     spec = _spec(spec)
     now = np.atleast_1d(np.asarray(adopters_now_counts, dtype=float))
-    base = np.zeros_like(now) if baseline_counts is None else np.broadcast_to(np.asarray(baseline_counts, dtype=float), now.shape)
+    base = (
+        np.zeros_like(now)
+        if baseline_counts is None
+        else np.broadcast_to(np.asarray(baseline_counts, dtype=float), now.shape)
+    )
     names = [f"behaviour{b}" for b in range(len(now))] if names is None else list(names)
     if len(names) != len(now):
         raise ValueError(f"names has {len(names)} entries for {len(now)} behaviours")

@@ -22,7 +22,11 @@ class GroupIndex:
     @classmethod
     def from_graph(cls, G, csr, attributes: list[str] | None) -> "GroupIndex":
         n = csr.n
-        if attributes is None:
+        if G is None:  # built as arrays: people carry no attributes
+            if attributes:
+                raise ValueError(f"groups: a network built as arrays carries no attribute {attributes[0]!r}")
+            attributes = []
+        elif attributes is None:
             first = G.nodes[csr.nodes[0]] if n else {}
             attributes = [a for a in DEFAULT_GROUP_ATTRIBUTES if a in first]
         labels = ["all"]

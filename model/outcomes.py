@@ -65,7 +65,7 @@ def panel(history, behaviours, groups, group_sizes) -> Panel:
 def _group_columns(res, attribute: str) -> tuple[list[int], list, np.ndarray]:
     """Columns of ``attribute``'s groups sorted by value, their values, and their sizes."""
     prefix = f"{attribute}="
-    found = [(g, label[len(prefix):]) for g, label in enumerate(res.groups) if label.startswith(prefix)]
+    found = [(g, label[len(prefix) :]) for g, label in enumerate(res.groups) if label.startswith(prefix)]
     if not found:
         raise ValueError(
             f"the run reports no groups for {attribute!r} (it has {', '.join(res.groups)}); "
@@ -157,11 +157,24 @@ def inequality(res, attribute: str = "deprivation", most_deprived_first: bool = 
     for t in range(T):
         for b in range(B):
             sii, rii = slope_index(h[t, b], sizes)
-            rows.append((t, res.behaviours[b], sii, rii, h[t, b, -1] - h[t, b, 0], h[t, b, 0], h[t, b, -1], (h[t, b] * sizes).sum() / sizes.sum()))
+            rows.append(
+                (
+                    t,
+                    res.behaviours[b],
+                    sii,
+                    rii,
+                    h[t, b, -1] - h[t, b, 0],
+                    h[t, b, 0],
+                    h[t, b, -1],
+                    (h[t, b] * sizes).sum() / sizes.sum(),
+                )
+            )
     return pd.DataFrame(rows, columns=["step", "behaviour", "sii", "rii", "gap", "most", "least", "mean"])
 
 
-def tipping_point(series, recruitment_end_step: int, window: int = 4, factor: float = 2.0, min_rise: float = 0.01) -> int | None:
+def tipping_point(
+    series, recruitment_end_step: int, window: int = 4, factor: float = 2.0, min_rise: float = 0.01
+) -> int | None:
     """The step from which adoption kept growing on its own until it had clearly taken off; None if never.
 
     Definition. Let a_t be the adopted share, R = ``recruitment_end_step`` (the last step at which
@@ -182,7 +195,7 @@ def tipping_point(series, recruitment_end_step: int, window: int = 4, factor: fl
     if not 0 <= R < len(a):
         raise ValueError(f"recruitment_end_step {R} is outside the series (0..{len(a) - 1})")
     level = max(factor * a[R], a[R] + min_rise)
-    after = np.flatnonzero(a[R + 1:] >= level)
+    after = np.flatnonzero(a[R + 1 :] >= level)
     if not len(after):
         return None
     C = R + 1 + int(after[0])
@@ -216,10 +229,12 @@ def isolated_share(res, behaviour: str = "connection", attribute: str | None = N
     if behaviour not in res.behaviours:
         raise ValueError(f"the run has no behaviour {behaviour!r} (it has {', '.join(res.behaviours)})")
     b = res.behaviours.index(behaviour)
-    out = pd.DataFrame({"step": np.arange(res.history.shape[0]), "isolated": 1.0 - res.history[:, b, res.groups.index("all")]})
+    out = pd.DataFrame(
+        {"step": np.arange(res.history.shape[0]), "isolated": 1.0 - res.history[:, b, res.groups.index("all")]}
+    )
     if attribute is not None:
         columns, values, _ = _group_columns(res, attribute)
-        for g, v in zip(columns, values):
+        for g, v in zip(columns, values, strict=True):
             out[f"{attribute}={v}"] = 1.0 - res.history[:, b, g]
     return out
 

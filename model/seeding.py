@@ -64,6 +64,8 @@ def plan_seeds(
     """Rank, cost and schedule the seeds of ``scenario.seeding``; ``among`` restricts whom the strategy sees."""
     spec: SeedingSpec = scenario.seeding
     ranking_graph = G if among is None else among
+    if G is None:
+        return _plan_on_arrays(csr, spec, rng)
     params = dict(spec.params)
     if spec.strategy == "given":
         params["nodes"] = spec.nodes
@@ -109,3 +111,21 @@ def _within_budget(costs: np.ndarray, budget: float) -> np.ndarray:
             keep[i] = True
             left -= c
     return keep
+
+
+def _plan_on_arrays(csr: CSR, spec: SeedingSpec, rng: np.random.Generator) -> SeedPlan:
+    """Networks built as arrays: the strategies that need no graph object (random, degree, given)."""
+    if spec.budget is not None or spec.phases or not isinstance(spec.cost, (int, float)):
+        raise ValueError("budgets, phases and costs need a networkx network (network.arrays = false)")
+    if spec.strategy == "random":
+        positions = rng.choice(csr.n, size=min(spec.count, csr.n), replace=False)
+    elif spec.strategy == "degree":
+        order = np.lexsort((rng.permutation(csr.n), -csr.degree))
+        positions = order[: spec.count]
+    elif spec.strategy == "given":
+        positions = csr.positions(spec.nodes)
+    else:
+        raise ValueError(f"strategy {spec.strategy!r} needs a networkx network; with network.arrays use random, degree or given")
+    positions = np.asarray(positions, dtype=np.int64)
+    costs = np.full(len(positions), float(spec.cost))
+    return SeedPlan(np.array(csr.ids(positions)), positions, np.zeros(len(positions), dtype=np.int64), float(costs.sum()), costs)

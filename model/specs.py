@@ -20,6 +20,9 @@ class NetworkSpec(BaseModel):
     n: int | None = Field(1000, ge=1, description="people (generated kinds)")
     path: str | None = Field(None, description="file to read when kind = 'file'")
     name: str | None = Field(None, description="data set name when kind = 'dataset'")
+    arrays: bool = Field(
+        False, description="build straight into arrays, without networkx (millions of people; no attributes)"
+    )
 
     @property
     def params(self) -> dict[str, Any]:
@@ -45,7 +48,11 @@ class NetworkSpec(BaseModel):
         return self
 
     def build(self, seed: int, base_dir: Path | None = None):
-        """The graph this spec describes (raises networks.NetworkError on bad input)."""
+        """The graph this spec describes (a ``networks.CSR`` when ``arrays``; raises networks.NetworkError)."""
+        if self.arrays:
+            from networks.arrays import generate_arrays
+
+            return generate_arrays(self.kind, n=self.n, seed=seed, **self.params)
         if self.kind == "file":
             path = Path(self.path)
             if base_dir is not None and not path.is_absolute():

@@ -107,7 +107,7 @@ def _seeding_rounds(seeding, n: int, offset: int = 0) -> dict[int, int]:
     edges = np.cumsum([p.share for p in seeding.phases]) * total
     phase = np.searchsorted(edges, unit * np.arange(1, count + 1) - 1e-9 * total)
     steps = np.array([p.step for p in seeding.phases])[np.minimum(phase, len(seeding.phases) - 1)]
-    return {int(s) + offset: int(c) for s, c in zip(*np.unique(steps, return_counts=True))}
+    return {int(s) + offset: int(c) for s, c in zip(*np.unique(steps, return_counts=True), strict=True)}
 
 
 def seed_schedule(scenario, n: int) -> list[tuple[int, int, np.ndarray]]:
@@ -131,7 +131,9 @@ REACHING = ("campaign", "publicise", "environment")
 
 def _reaching(scenario) -> list:
     """Interventions the twin models: campaign, publicise and environment aimed at everyone."""
-    return [iv for iv in getattr(scenario, "interventions", None) or [] if iv.kind in REACHING and iv.target == "everyone"]
+    return [
+        iv for iv in getattr(scenario, "interventions", None) or [] if iv.kind in REACHING and iv.target == "everyone"
+    ]
 
 
 def _strata(interventions) -> tuple[np.ndarray, np.ndarray]:
@@ -147,7 +149,7 @@ def _strata(interventions) -> tuple[np.ndarray, np.ndarray]:
         member = reach >= 1.0
         member[split] = hit
         rows.append(member)
-        weights.append(float(np.prod([reach[i] if h else 1 - reach[i] for i, h in zip(split, hit)])))
+        weights.append(float(np.prod([reach[i] if h else 1 - reach[i] for i, h in zip(split, hit, strict=True)])))
     return np.array(weights), np.array(rows, dtype=bool).reshape(len(rows), len(interventions))
 
 
@@ -186,8 +188,11 @@ class _Twin:
                 self.coupling[b, self.names.index(other)] = weight
         self.relapse = np.array([getattr(s, "relapse", 0.0) for s in self.specs])
         self.cdf = [
-            threshold_cdf(s.threshold) if s.rule == "threshold"
-            else (lambda x: np.clip(np.asarray(x), 0.0, 1.0)) if s.rule == "linear_threshold" else None
+            threshold_cdf(s.threshold)
+            if s.rule == "threshold"
+            else (lambda x: np.clip(np.asarray(x), 0.0, 1.0))
+            if s.rule == "linear_threshold"
+            else None
             for s in self.specs
         ]
         self.interventions = _reaching(scenario)
@@ -274,7 +279,13 @@ class _Twin:
             before = float(F(level)) if level >= 0 else 0.0
             p = max((float(F(share + shift)) - before) / (1.0 - before), 0.0) if before < 1.0 else 0.0
         elif rule == "logistic":
-            z = spec.intercept + spec.peer * share + own @ self.coupling[b] + offset + (spec.norm * A[b] if sees else 0.0)
+            z = (
+                spec.intercept
+                + spec.peer * share
+                + own @ self.coupling[b]
+                + offset
+                + (spec.norm * A[b] if sees else 0.0)
+            )
             return 1.0 / (1.0 + np.exp(-z))
         else:
             raise ValueError(f"the twin has no law for rule {rule!r}")
@@ -314,7 +325,13 @@ class _Twin:
         down = -np.log1p(-np.minimum(self.relapse, 1 - 1e-12))
         for s, x in enumerate(self.state):
             own = self.bits if self.joint else x[None, :]
-            up = np.stack([-np.log1p(-np.minimum(self.adopt_probability(s, b, A, A * 0, t, own), 1 - 1e-12)) for b in range(self.B)], axis=1)
+            up = np.stack(
+                [
+                    -np.log1p(-np.minimum(self.adopt_probability(s, b, A, A * 0, t, own), 1 - 1e-12))
+                    for b in range(self.B)
+                ],
+                axis=1,
+            )
             if self.joint:
                 flow = x[:, None] * np.where(own == 1, down, up)  # (C, B): out of each combination by each flip
                 out[s] = -flow.sum(axis=1)
@@ -337,9 +354,15 @@ def _ode(twin: _Twin, schedule, steps: int) -> np.ndarray:
     stops = sorted({0, steps} | {m for m in marks if 0 < m < steps})
     out = np.empty((steps + 1, twin.B))
     out[0] = twin.shares()
-    for a, b in zip(stops[:-1], stops[1:]):
-        sol = solve_ivp(lambda time, y: twin.derivative(int(math.floor(time)) + 1, y), (a, b), twin.state.ravel().copy(),
-                        t_eval=np.arange(a, b + 1), rtol=1e-6, atol=1e-9)
+    for a, b in zip(stops[:-1], stops[1:], strict=True):
+        sol = solve_ivp(
+            lambda time, y: twin.derivative(int(math.floor(time)) + 1, y),
+            (a, b),
+            twin.state.ravel().copy(),
+            t_eval=np.arange(a, b + 1),
+            rtol=1e-6,
+            atol=1e-9,
+        )
         for i, y in enumerate(sol.y.T[1:], start=a + 1):
             out[i] = twin.shares(np.clip(y, 0.0, None).reshape(shape))
         twin.state = np.clip(sol.y[:, -1], 0.0, None).reshape(shape)
@@ -350,7 +373,9 @@ def _ode(twin: _Twin, schedule, steps: int) -> np.ndarray:
     return out
 
 
-def solve_arrays(scenario, n: int | None = None, steps: int | None = None, *, method: str = "discrete", joint: bool | None = None) -> np.ndarray:
+def solve_arrays(
+    scenario, n: int | None = None, steps: int | None = None, *, method: str = "discrete", joint: bool | None = None
+) -> np.ndarray:
     """Adopting share per behaviour, (steps + 1, behaviours); row 0 is the state after seeding.
 
     Args:

@@ -50,6 +50,10 @@ class CSR:
 
     def position(self, node) -> int:
         """CSR position of a graph node id."""
+        if isinstance(self.nodes, range):  # array-built networks: ids are positions
+            if isinstance(node, (int, np.integer)) and 0 <= node < self.n:
+                return int(node)
+            raise NetworkError(f"node {node!r} is not in the graph")
         if self._position is None:
             object.__setattr__(self, "_position", {v: i for i, v in enumerate(self.nodes)})
         try:
@@ -63,6 +67,15 @@ class CSR:
     def ids(self, positions) -> list:
         """Graph node ids for an iterable of CSR positions."""
         return [self.nodes[int(i)] for i in positions]
+
+    def to_networkx(self) -> nx.Graph:
+        """A networkx graph of the same ties (for agents and drawing; costly for millions of people)."""
+        G = nx.Graph()
+        G.add_nodes_from(self.nodes)
+        src = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        keep = src < self.indices
+        G.add_edges_from(zip(self.ids(src[keep]), self.ids(self.indices[keep])))
+        return G
 
 
 def to_csr(G: nx.Graph, weight: str | None = None) -> CSR:

@@ -24,6 +24,7 @@ from .groups import GroupIndex
 from .interventions import Timeline
 from .organisations import Organisations
 from .population import Population
+from .reinvest import Reinvestment
 from .rng import derive_key
 from .rules import RULES
 from .scenario import Scenario, ScenarioError
@@ -60,9 +61,9 @@ class BehaviourModel(mesa.Model):
         if rng is not None:
             scenario = scenario.model_copy(update={"seed": int(rng)})
         # independent streams; adding streams at the end never changes the earlier ones
-        network_ss, seeding_ss, initial_ss, rules_ss, mesa_ss, timeline_ss, person_ss, org_ss = np.random.SeedSequence(
-            scenario.seed
-        ).spawn(8)
+        network_ss, seeding_ss, initial_ss, rules_ss, mesa_ss, timeline_ss, person_ss, org_ss, reinvest_ss = (
+            np.random.SeedSequence(scenario.seed).spawn(9)
+        )
         super().__init__(rng=np.random.default_rng(mesa_ss))
         self.spec = scenario
         if scenario.engine == "numba" and scenario.threads:
@@ -108,6 +109,16 @@ class BehaviourModel(mesa.Model):
             if scenario.stress is not None:
                 stress.start(pop, scenario.stress, self.person_key)
             self.costs = [self.seed_plan.cost_at(0) + self.timeline.recruit_at(0)]
+            self.reinvestment = (
+                Reinvestment(
+                    self,
+                    scenario.economics.model_copy(update={"weeks_per_step": scenario.weeks_per_step}),
+                    scenario.reinvest,
+                    np.random.default_rng(reinvest_ss),
+                )
+                if scenario.reinvest is not None
+                else None
+            )
         except ValueError as exc:
             raise ScenarioError(f"scenario: {exc}") from None
         self.history: list[np.ndarray] = []
@@ -208,6 +219,8 @@ class BehaviourModel(mesa.Model):
             self.organisations.step()
         self.enrol(self.seed_plan.starting_at(t), sc.seeding.behaviours)
         cost += self.seed_plan.cost_at(t) + self.timeline.recruit_at(t)
+        if self.reinvestment is not None:
+            cost += self.reinvestment.after_round(t)
         if sc.turnover is not None:
             turnover.update(pop, sc.turnover, sc.weeks_per_step, [b.initial for b in sc.behaviours], self.person_key, t)
         self.costs.append(cost)
@@ -217,6 +230,7 @@ class BehaviourModel(mesa.Model):
             sc.stop_when_steady
             and sc.stress is None
             and sc.turnover is None
+            and self.reinvestment is None
             and not organisations_moved
             and not self.recruiting
             and self.timeline.finished(t)
@@ -256,6 +270,9 @@ class BehaviourModel(mesa.Model):
             out["stressed"] = float(self.population.stressed.mean())
         if self.organisations is not None:
             out["organisations committed"] = len(self.organisations.committed())
+        if getattr(self, "reinvestment", None) is not None:
+            out["reinvest pot"] = self.reinvestment.pot
+            out["reinvest recruits"] = self.reinvestment.recruited
         return out
 
     def _record(self):

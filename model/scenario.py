@@ -15,8 +15,10 @@ from typing import Annotated, Any, Literal
 import networks
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .economics import EconomicsSpec
 from .interventions import Intervention
 from .organisations import OrganisationsSpec
+from .reinvest import ReinvestUse
 from .rules import RULES
 from .stress import StressSpec
 from .turnover import TurnoverSpec
@@ -61,6 +63,8 @@ class Scenario(BaseModel):
     organisations: OrganisationsSpec | None = None
     stress: StressSpec | None = None
     turnover: TurnoverSpec | None = None
+    economics: EconomicsSpec | None = Field(None, description="values, discounting and reinvest-to-save settings")
+    reinvest: ReinvestUse | None = Field(None, description="what reinvested savings buy (needs economics.reinvest.share > 0)")
 
     @field_validator("behaviours")
     @classmethod
@@ -95,6 +99,10 @@ class Scenario(BaseModel):
             named.append(("organisations.behaviours", self.organisations.behaviours or []))
         if self.stress is not None:
             named.append(("stress.protection", list(self.stress.protection)))
+        if self.reinvest is not None:
+            named.append(("reinvest.behaviours", self.reinvest.behaviours or []))
+            if self.economics is None or self.economics.reinvest.share == 0:
+                raise ValueError("reinvest needs [economics.reinvest] with share > 0")
         for b in self.behaviours:
             for field in ("coupling", "peer_coupling", "relapse_coupling"):
                 named.append((f"behaviour {b.name!r} {field}", list(getattr(b, field, {}) or {})))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_GROUP_ATTRIBUTES = ("deprivation",)
+DEFAULT_GROUP_ATTRIBUTES = ("deprivation", "age_band")
 
 
 class GroupIndex:

@@ -44,9 +44,11 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, NonNegativeInt, PositiveInt
 from scipy import stats
 from scipy.integrate import solve_ivp
 
@@ -373,6 +375,15 @@ def _ode(twin: _Twin, schedule, steps: int) -> np.ndarray:
     return out
 
 
+class _SolveArgs(BaseModel):
+    """The twin's own arguments, checked at the edge (errors name the argument)."""
+
+    n: PositiveInt | None
+    steps: NonNegativeInt | None
+    method: Literal["discrete", "ode"]
+    joint: bool | None
+
+
 def solve_arrays(
     scenario, n: int | None = None, steps: int | None = None, *, method: str = "discrete", joint: bool | None = None
 ) -> np.ndarray:
@@ -385,19 +396,20 @@ def solve_arrays(
         method: "discrete" (the agent model's synchronous rounds) or "ode" (continuous time, per-round
             probabilities turned into rates -log(1 - P); sis and logistic only).
         joint: stocks per combination of behaviours (default: when there are at most ``JOINT_LIMIT``).
+
+    Raises:
+        pydantic.ValidationError: a bad scenario or argument (the message names the field).
+        ValueError: no number of people known.
     """
     from .scenario import Scenario
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.model_validate(scenario)
-    n = scenario.network.n if n is None else n
-    if n is None or n < 1:
+    args = _SolveArgs(n=n, steps=steps, method=method, joint=joint)
+    n = scenario.network.n if args.n is None else args.n
+    if n is None:
         raise ValueError("the twin needs the number of people: pass n=... (the scenario's network has none)")
-    steps = scenario.steps if steps is None else steps
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
-    if method not in ("discrete", "ode"):
-        raise ValueError(f"method must be 'discrete' or 'ode', got {method!r}")
+    steps = scenario.steps if args.steps is None else args.steps
     if method == "ode":
         bad = [b.name for b in scenario.behaviours if b.rule not in ("sis", "logistic")]
         if bad:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from .userio import console, progress, user_errors
 
@@ -29,28 +28,44 @@ def run(
     replicates: Annotated[int, typer.Option(min=1, help="runs with derived seeds on one network")] = 1,
     out: Annotated[Optional[Path], typer.Option(help="folder for time series (Parquet, CSV) and summary.json")] = None,
 ):
-    """Run one scenario; print final adoption per behaviour and group."""
+    """Run one scenario; print final adoption per behaviour and group.
+
+    A scenario with a programme (interventions or [economics]) is also run against doing nothing,
+    with the same replicate seeds, and its economics, inequality and tipping tables are printed.
+    """
     from model import Scenario
 
+    from .programme import appraise
     from .replicates import build_graph, run_replicates, summarise_finals, write_results
+    from .tables import economics_table, finals_table, inequality_table, tipping_table
 
     with user_errors():
         sc = Scenario.from_toml(scenario)
+        programme = bool(sc.interventions) or sc.economics is not None
         with progress() as bar:
-            task = bar.add_task("building network", total=replicates, status="")
+            task = bar.add_task("building network", total=replicates * (2 if programme else 1), status="")
             graph = build_graph(sc)
             bar.update(task, description="running")
-            results = run_replicates(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task))
+            if programme:
+                appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task))
+                results = appraisal.runs
+            else:
+                results = run_replicates(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task))
         summary = summarise_finals(results)
-        table = Table(title=f"final adoption, {replicates} run{'s' if replicates > 1 else ''} of {scenario.name}")
-        for col in ("behaviour", "group", "mean", "95% interval"):
-            table.add_column(col, justify="right" if col != "behaviour" else "left")
-        for row in summary.itertuples():
-            table.add_row(row.behaviour, row.group, f"{row.mean:.3f}", f"{row.ci_low:.3f} - {row.ci_high:.3f}")
-        console.print(table)
+        runs = f"{replicates} run{'s' if replicates > 1 else ''}"
+        console.print(finals_table(summary, f"final adoption, {runs} of {scenario.name}"))
+        if programme:
+            console.print(economics_table(appraisal.economics, f"economics over {sc.steps * sc.weeks_per_step / 52:g} years, {runs}"))
+            if not appraisal.inequality.empty:
+                console.print(inequality_table(appraisal.inequality, "inequality: programme against doing nothing"))
+            console.print(tipping_table(appraisal.tipping, "tipping point (growth without further recruitment)"))
         if out is not None:
             for path in write_results(results, out, summary):
                 console.print(f"wrote {path}")
+            if programme:
+                appraisal.economics.to_csv(out / "economics.csv", index=False)
+                appraisal.inequality.to_csv(out / "inequality.csv", index=False)
+                console.print(f"wrote {out / 'economics.csv'}, {out / 'inequality.csv'}")
 
 
 @app.command()

@@ -16,19 +16,30 @@ DEFAULT_STRATEGIES = "random,degree"
 
 @app.command()
 def compare(
-    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
-    strategies: Annotated[str, typer.Option(help="comma-separated targeting strategies")] = DEFAULT_STRATEGIES,
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario TOML file(s): one to compare strategies, or several to compare them")],
+    strategies: Annotated[Optional[str], typer.Option(help="comma-separated targeting strategies (one scenario)")] = None,
     replicates: Annotated[int, typer.Option(min=1, help="runs per strategy (same network, same replicate seeds)")] = 20,
     tip: Annotated[float, typer.Option(min=0.0, max=1.0, help="final share that counts as a large cascade")] = 0.5,
     out: Annotated[Optional[Path], typer.Option(help="folder for the table (CSV) and plots (PNG)")] = None,
 ):
-    """Compare targeting strategies: final adoption with 95% intervals, speed, tipping, per seed, by quintile."""
+    """Compare targeting strategies on one scenario, or whole scenarios (programmes) side by side.
+
+    Strategies: final adoption with 95% intervals, rounds to 25% and 50%, share tipping, adopters per
+    seed and per unit of budget, final adoption by deprivation quintile. Scenarios: the same plus
+    their economics against doing nothing and their inequality.
+    """
     from model import Scenario
     from model.targeting import STRATEGIES
 
     from .compare import compare_strategies, comparison_table, plot_comparison
     from .replicates import build_graph
 
+    if len(scenarios) > 1:
+        if strategies is not None:
+            fail("--strategies compares strategies on one scenario; give one scenario file with it")
+        return compare_scenarios(scenarios, replicates, out)
+    scenario = scenarios[0]
+    strategies = strategies or DEFAULT_STRATEGIES
     with user_errors():
         names = [s.strip() for s in strategies.split(",") if s.strip()]
         unknown = [s for s in names if s not in STRATEGIES]
@@ -68,3 +79,50 @@ def render(table, title: str) -> Table:
             *[fmt(row[q]) for q in quintiles],
         )
     return t
+
+
+def compare_scenarios(paths: list[Path], replicates: int, out: Optional[Path]) -> None:
+    """Several programmes side by side, each against doing nothing, with paired replicate seeds."""
+    import pandas as pd
+
+    from model import Scenario
+
+    from .programme import appraise
+    from .tables import number
+
+    with user_errors():
+        loaded = [Scenario.from_toml(p) for p in paths]
+        rows = []
+        with progress() as bar:
+            task = bar.add_task("running", total=2 * replicates * len(paths), status="")
+            for path, sc in zip(paths, loaded):
+                appraisal = appraise(sc, replicates, on_done=lambda r: bar.advance(task))
+                rows.append(_scenario_row(path.stem, appraisal))
+        table = pd.DataFrame(rows)
+        t = Table(title=f"{len(paths)} programmes, {replicates} runs each, against doing nothing")
+        for column in table.columns:
+            t.add_column(column, justify="left" if column in ("scenario", "behaviour") else "right", no_wrap=column in ("scenario", "verdict"))
+        for row in table.to_dict(orient="records"):
+            t.add_row(*[v if isinstance(v, str) else number(v) for v in row.values()])
+        console.print(t)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            table.to_csv(out / "scenarios.csv", index=False)
+            console.print(f"wrote {out / 'scenarios.csv'}")
+
+
+def _scenario_row(name: str, appraisal) -> dict:
+    import numpy as np
+
+    from .replicates import mean_interval
+
+    finals = [r.history[-1, 0, 0] for r in appraisal.runs]
+    mean, low, high = mean_interval(finals)
+    row = {"scenario": name, "behaviour": appraisal.runs[0].behaviours[0], "final": mean, "ci_low": low, "ci_high": high}
+    if not appraisal.inequality.empty:
+        programme = appraisal.inequality[appraisal.inequality["arm"] == "programme"].iloc[0]
+        row.update({k: programme[k] for k in programme.index if k.startswith("Q") or k in ("sii", "gap")})
+    econ = appraisal.economics.set_index("metric")["mean"]
+    row.update({"QALYs": econ["qalys"], "cost": econ["cost"], "NPV": econ["npv"], "ICER": econ["icer"]})
+    row["verdict"] = max(appraisal.economics.attrs.get("verdicts", {"-": 1}).items(), key=lambda kv: kv[1])[0]
+    return {k: (float(v) if isinstance(v, (np.floating, float, int)) and not isinstance(v, bool) else v) for k, v in row.items()}

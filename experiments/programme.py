@@ -67,16 +67,20 @@ def _inequality(runs: list[Result], baselines: list[Result]) -> pd.DataFrame:
     rows = []
     for arm, results in (("programme", runs), ("doing nothing", baselines)):
         finals = [outcomes.inequality(r).groupby("behaviour", observed=True).tail(1) for r in results]
-        prevalence = [outcomes.prevalence(r) for r in results]
+        prevalence = pd.concat([_final_prevalence(r) for r in results])
         for name in results[0].behaviours:
             row = {"behaviour": name, "arm": arm}
-            last = [p[(p["behaviour"] == name)].iloc[-1] for p in prevalence]
-            for column in [c for c in last[0].index if str(c).startswith("deprivation=")]:
-                row[f"Q{column.split('=')[1]}"] = float(np.mean([x[column] for x in last]))
+            by_quintile = prevalence[prevalence["behaviour"] == name].groupby("deprivation")["prevalence"].mean()
+            row.update({f"Q{q}": float(v) for q, v in by_quintile.items()})
             for key in ("sii", "gap"):
                 row[key] = float(np.mean([f[f["behaviour"] == name][key].item() for f in finals]))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _final_prevalence(result: Result) -> pd.DataFrame:
+    table = outcomes.prevalence(result)
+    return table[table["step"] == table["step"].max()]
 
 
 def _tipping(runs: list[Result]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 err_console = Console(stderr=True, soft_wrap=True)
-console = Console(width=None if sys.stdout.isatty() else 160)  # tables stay whole in logs and pipes
+console = Console(width=None if sys.stdout.isatty() else 200)  # tables stay whole in logs and pipes
 
 #: errors that mean "the input is wrong", not "the program is wrong"
 USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, PermissionError, IsADirectoryError)

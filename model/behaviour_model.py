@@ -95,6 +95,7 @@ class BehaviourModel(mesa.Model):
             except ValueError as exc:
                 raise ScenarioError(f"scenario: behaviours.{b}: {exc}") from None
         self.groups = GroupIndex.from_graph(graph, self.csr, scenario.groups)
+        self._lasting_differences()
         self.person_key = derive_key(person_ss)
         self.people: list[Person] = []
         if agents:
@@ -138,6 +139,19 @@ class BehaviourModel(mesa.Model):
                 raise ValueError(f"the network's people do not all carry the attribute {name!r}")
             self._attributes[name] = np.array(values)
         return self._attributes[name]
+
+    def _lasting_differences(self) -> None:
+        """Log-odds offsets by attribute value (logistic ``by_attribute``), fixed for the run."""
+        pop = self.population
+        for b, spec in enumerate(self.spec.behaviours):
+            for attribute, effects in (getattr(spec, "by_attribute", None) or {}).items():
+                try:
+                    values = np.array([str(v) for v in self.attribute(attribute)])
+                except ValueError as exc:
+                    raise ScenarioError(f"scenario: behaviours.{b}.by_attribute: {exc}") from None
+                for value, effect in effects.items():
+                    pop.offset_base[b, values == str(value)] += effect
+        pop.offset[:] = pop.offset_base
 
     def behaviour_indices(self, names: list[str] | None) -> list[int]:
         pop = self.population

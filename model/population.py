@@ -39,6 +39,7 @@ class Population:
         self.theta = np.zeros((B, n), dtype=np.float64)
         self.theta_base = self.theta  # thresholds as drawn; ``theta`` is what environments leave of them
         self.offset = np.zeros((B, n), dtype=np.float64)
+        self.offset_base = np.zeros((B, n), dtype=np.float64)  # lasting differences (logistic by_attribute)
         self.visible = np.zeros((B, n), dtype=np.float64)  # prevalence each person sees (publicise)
         self.full_round = np.zeros(B, dtype=bool)  # thresholds moved: evaluate everyone this round
         self.coupling = np.zeros((B, B), dtype=np.float64)

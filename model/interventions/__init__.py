@@ -71,7 +71,7 @@ class Timeline:
         self._fade_ties(t)
         if model.organisations is not None:
             model.organisations.contribute(effects)
-        pop.offset[:] = effects.offset
+        np.add(pop.offset_base, effects.offset, out=pop.offset)
         pop.visible[:] = effects.visible
         if effects.shift.any() or pop.theta is not pop.theta_base:
             pop.set_thresholds(effects.shift)

@@ -13,7 +13,8 @@ and for an adopter the chance of stopping is
 diet); ``peer_coupling`` makes adopters of one behaviour more open to peers in another (social
 connection, the seed idea that reducing isolation spreads other healthy behaviour);
 ``relapse_coupling`` makes one behaviour protect another; ``stress_relapse`` raises relapse for
-people under stress (see ``model.stress``). ``offset`` holds per-person terms set by interventions
+people under stress (see ``model.stress``); ``by_attribute`` gives lasting differences between
+groups (e.g. lower uptake in the most deprived quintiles, where barriers are higher). ``offset`` holds per-person terms set by interventions
 (campaign exposure, environment, committed organisations). The visible prevalence is what a person
 is shown of the population's (or their area's) adopting share at the start of the round: zero
 unless a ``publicise`` intervention reaches them, so ``norm`` acts only when numbers are publicised.
@@ -55,6 +56,10 @@ class Params(BehaviourBase):
         default_factory=dict, description="log-odds of stopping added when the person adopts another behaviour"
     )
     stress_relapse: float = Field(0.0, description="log-odds of stopping added for a person under stress")
+    by_attribute: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="log-odds of adopting added by a person attribute's value, e.g. {deprivation = {'1' = -0.7}}",
+    )
 
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:

@@ -1,0 +1,578 @@
+"""The experiment spec: a base scenario, what varies, replicates, metrics, and how random streams derive.
+
+    exp = Experiment.from_toml("experiments/examples/targeting.toml")
+    exp.points        # validated design points: [{path: value}, ...]
+    exp.plan()        # every run: RunSpec(run_id, point, replicate, seed, params)
+
+Everything is validated when the spec is read: every design point is applied to the base scenario and
+validated as a ``model.Scenario`` before anything runs, and errors are one line that names the file
+and the field path (``ScenarioError``, a ValueError).
+
+Identity and seeds (``../shared/notes/sweeps.md`` section 3):
+
+* ``run_id`` = blake2b-128 of canonical JSON of (the base scenario as written, minus its seed; the
+  root seed; the run's parameters; the replicate). It does not depend on the run's position in the
+  design, so the same run has the same id in any order, on any number of workers, and after resume.
+* ``seed`` = ``SeedSequence(root_seed, spawn_key=<run_id as 4 uint32 words>)`` as a 63-bit integer
+  (``rng_streams = "independent"``, the default); with ``rng_streams = "common"`` the spawn key is the
+  replicate alone, so replicate r uses the same random stream at every point (common random numbers).
+  The seed becomes the run's ``Scenario.seed``: ``simulate(scenario)`` with that seed and the same
+  network re-creates the run on its own.
+* Networks (``network_policy = "shared"``, the default): one network per distinct network spec, built
+  from the root seed (the very network ``wellspread run`` builds for that scenario with
+  ``seed = <root seed>``) and shared by every run and replicate on it, so replicates vary seeding and
+  dynamics, and points that change e.g. only ``behaviours.0.p`` are compared on the same people.
+  ``network_policy = "per_run"`` builds each run's network from the run's own seed instead (network
+  variability becomes part of the replicate spread; slower).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .design import ALIASES, KINDS, Bound, DesignSpec, decimal_range, grid, sample
+
+__all__ = ["Experiment", "MetricsSpec", "RunSpec", "canonical_json", "run_id_of", "seed_of", "network_seed", "apply_params"]
+
+TOP_KEYS = ("name", "description", "seed", "replicates", "base", "vary", "design", "metrics", "rng_streams", "network_policy")
+RNG_STREAMS = ("independent", "common")
+NETWORK_POLICIES = ("shared", "per_run")
+MAX_RUNS = 50_000_000
+
+
+class RunSpec(NamedTuple):
+    """One planned run."""
+
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+    params: dict
+
+
+@dataclass(frozen=True)
+class MetricsSpec:
+    """What each run keeps besides final adoption per behaviour and group (always kept).
+
+    thresholds: report the first step at which adoption (everyone) reaches each fraction,
+        as ``time.<behaviour>.<threshold>`` (null when never reached).
+    keep_timeseries: keep each run's adoption per step (everyone) as a list column
+        ``series.<behaviour>`` (needed for adoption curves in reports).
+    """
+
+    thresholds: tuple[float, ...] = (0.25, 0.5)
+    keep_timeseries: bool = False
+
+
+def _err(source: str, where: str, msg: str) -> "ValueError":
+    from model.scenario import ScenarioError
+
+    return ScenarioError(f"{source}: {where}: {msg}")
+
+
+def canonical_json(obj) -> str:
+    """Sorted keys, no spaces, repr-exact floats, numpy scalars as Python values; NaN refused."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_plain)
+
+
+def _plain(x):
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"cannot canonicalise {type(x).__name__}")
+
+
+def run_id_of(base_key: str, root_seed: int, params: dict, replicate: int, sample: int | None = None) -> str:
+    """128-bit hex id of a run: a pure function of the base, root seed, parameters and replicate.
+
+    Sampled designs (Sobol, Morris, LHS) can hold the same parameter values in two rows (Saltelli's
+    matrices share rows; rounding integer parameters merges others); the row number within the
+    design (``sample``) then keeps their runs apart.
+    """
+    key = {"b": base_key, "s": int(root_seed), "p": params, "r": int(replicate)}
+    if sample is not None:
+        key["d"] = int(sample)
+    text = canonical_json(key)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def seed_of(root_seed: int, run_id: str, replicate: int, rng_streams: str = "independent") -> int:
+    """The run's 63-bit seed, from ``SeedSequence`` keyed by the run id (or the replicate: "common")."""
+    if rng_streams == "common":
+        key = (int(replicate),)
+    else:
+        words = int(run_id, 16).to_bytes(16, "big")
+        key = tuple(int.from_bytes(words[i : i + 4], "big") for i in range(0, 16, 4))
+    state = np.random.SeedSequence(int(root_seed), spawn_key=key).generate_state(1, np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+def network_seed(root_seed: int) -> int:
+    """The seed ``BehaviourModel`` gives the network of a scenario whose seed is ``root_seed``.
+
+    So the sweep's shared network is exactly the one ``wellspread run`` (or ``simulate``) builds for
+    the same scenario with ``seed = root_seed`` (checked in tests/test_experiments.py).
+    """
+    network_ss = np.random.SeedSequence(int(root_seed)).spawn(5)[0]
+    return int(network_ss.generate_state(1)[0] >> 1)
+
+
+def apply_params(base: dict, params: dict) -> dict:
+    """A deep copy of the scenario dict ``base`` with each dotted path set to its value.
+
+    Path parts index dicts by key and lists by position (``behaviours.0.p``) or by the ``name`` of
+    an entry (``behaviours.activity.p``). Missing dict keys are created.
+    """
+    data = copy.deepcopy(base)
+    for path, value in params.items():
+        _set_path(data, path, copy.deepcopy(value))
+    return data
+
+
+def _set_path(data: dict, path: str, value) -> None:
+    parts = path.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, dict):
+            if last:
+                node[part] = value
+                return
+            if part not in node or node[part] is None:
+                node[part] = {}
+            node = node[part]
+        elif isinstance(node, list):
+            index = _list_index(node, part, where)
+            if last:
+                node[index] = value
+                return
+            node = node[index]
+        else:
+            raise ValueError(f"cannot set {path!r}: {'.'.join(parts[:depth]) or 'scenario'} is not a table")
+
+
+def _list_index(node: list, part: str, where: str) -> int:
+    if part.lstrip("-").isdigit():
+        index = int(part)
+        if not -len(node) <= index < len(node):
+            raise ValueError(f"{where}: index {index} is out of range (the list has {len(node)} entries)")
+        return index % len(node)
+    for i, item in enumerate(node):
+        if isinstance(item, dict) and item.get("name") == part:
+            return i
+    raise ValueError(f"{where}: no entry named {part!r} (use a position like 0 or an entry's name)")
+
+
+def _column_type(values: list) -> str:
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "float"
+    if all(isinstance(v, str) for v in values):
+        return "str"
+    return "json"
+
+
+def _normalise(value, kind: str):
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+@dataclass
+class Experiment:
+    """A sweep: base scenario, what varies, replicates, metrics, root seed and stream policy.
+
+    Build with ``Experiment.from_toml(path)`` or ``Experiment.from_dict(data)``; both validate every
+    design point as a Scenario and raise ``ScenarioError`` (one line: source, field, problem).
+    """
+
+    base: dict  # the base scenario as written (seed removed); what run ids hash
+    seed: int = 0
+    replicates: int = 1
+    vary: dict[str, list] = field(default_factory=dict)
+    design: DesignSpec = field(default_factory=DesignSpec)
+    metrics: MetricsSpec = field(default_factory=MetricsSpec)
+    rng_streams: str = "independent"
+    network_policy: str = "shared"
+    name: str = "experiment"
+    description: str = ""
+    source: str = "experiment"
+    base_dir: Path | None = None
+    text: str | None = None  # the TOML as written, copied into the results folder
+    # filled by _plan_points
+    points: list[dict] = field(default_factory=list, repr=False)
+    param_types: dict[str, str] = field(default_factory=dict, repr=False)
+    samples: list[int | None] = field(default_factory=list, repr=False)  # design sample per point
+    raw: np.ndarray | None = field(default=None, repr=False)  # unrounded design samples
+    base_run: dict = field(default_factory=dict, repr=False)  # base with file paths resolved
+
+    # --- reading -------------------------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, path) -> "Experiment":
+        """Read, validate and plan an experiment file (relative paths resolve beside the file)."""
+        from model.scenario import read_toml
+
+        path = Path(path)
+        data = read_toml(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:  # pragma: no cover - read_toml just read it
+            text = None
+        name = data.get("name") if isinstance(data.get("name"), str) else path.stem
+        return cls.from_dict(data, source=str(path), base_dir=path.resolve().parent, name=name, text=text)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "experiment", base_dir=None, name: str | None = None, text=None):
+        """Validate and plan an experiment given as a dict (the TOML's structure)."""
+        from model.scenario import read_toml
+
+        if not isinstance(data, dict):
+            raise _err(source, "top level", "an experiment must be a table")
+        unknown = [k for k in data if k not in TOP_KEYS]
+        if unknown:
+            raise _err(source, unknown[0], f"unknown key; an experiment has {', '.join(TOP_KEYS)}")
+        base_dir = Path(base_dir) if base_dir is not None else None
+
+        seed = data.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise _err(source, "seed", f"must be a non-negative integer, got {seed!r}")
+        replicates = data.get("replicates", 1)
+        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+            raise _err(source, "replicates", f"must be a positive integer, got {replicates!r}")
+        rng_streams = data.get("rng_streams", "independent")
+        if rng_streams not in RNG_STREAMS:
+            raise _err(source, "rng_streams", f"must be one of {', '.join(RNG_STREAMS)}, got {rng_streams!r}")
+        network_policy = data.get("network_policy", "shared")
+        if network_policy not in NETWORK_POLICIES:
+            raise _err(source, "network_policy", f"must be one of {', '.join(NETWORK_POLICIES)}, got {network_policy!r}")
+
+        base = data.get("base")
+        if base is None:
+            raise _err(source, "base", "missing: give the base scenario as a [base] table or base = 'scenario.toml'")
+        if isinstance(base, str):
+            base_path = Path(base)
+            if not base_path.is_absolute() and base_dir is not None:
+                base_path = base_dir / base_path
+            base = read_toml(base_path)
+            scenario_dir = base_path.resolve().parent
+        elif isinstance(base, dict):
+            scenario_dir = base_dir
+        else:
+            raise _err(source, "base", "must be a table (the scenario) or a path to a scenario file")
+        base = copy.deepcopy(base)
+        base.pop("seed", None)  # every run's seed derives from the root seed and the run id
+
+        exp = cls(
+            base=base,
+            seed=seed,
+            replicates=replicates,
+            vary=_parse_vary(data.get("vary", {}), source),
+            design=_parse_design(data.get("design"), source),
+            metrics=_parse_metrics(data.get("metrics"), source),
+            rng_streams=rng_streams,
+            network_policy=network_policy,
+            name=str(name or data.get("name") or "experiment"),
+            description=str(data.get("description", "")),
+            source=source,
+            base_dir=scenario_dir,
+            text=text,
+        )
+        overlap = sorted(set(exp.vary) & set(exp.design.bounds))
+        if overlap:
+            raise _err(source, f"design.bounds.{overlap[0]}", "is also in [vary]; a path is either listed or sampled")
+        exp._plan_points()
+        return exp
+
+    # --- planning ------------------------------------------------------------------------------
+    def _plan_points(self) -> None:
+        from model import Scenario
+        from model.scenario import format_validation_error
+        from pydantic import ValidationError
+
+        self.base_run = _resolve_paths(self.base, self.base_dir)
+        try:
+            Scenario.model_validate({**self.base_run, "seed": self.seed})
+        except ValidationError as exc:
+            loc, _, msg = _loc_and_msg(exc, format_validation_error).partition(": ")
+            raise _err(self.source, "base" if loc == "top level" else f"base.{loc}", msg) from None
+        combos = grid(self.vary) if self.vary else [{}]
+        if self.design.sampled:
+            values, raw = sample(self.design, self.seed)
+            paths = list(self.design.bounds)
+            sampled = [
+                {p: (int(v) if self.design.bounds[p].integer else float(v)) for p, v in zip(paths, row)} for row in values
+            ]
+            points, samples = [], []
+            for combo in combos:
+                for s, row in enumerate(sampled):
+                    points.append({**combo, **row})
+                    samples.append(s)
+            self.raw = raw
+        else:
+            points, samples = combos, [None] * len(combos)
+        n_runs = len(points) * self.replicates
+        if n_runs > MAX_RUNS:
+            raise _err(self.source, "vary", f"the design has {n_runs} runs; at most {MAX_RUNS}")
+        paths = list(self.vary) + list(self.design.bounds)
+        self.param_types = {p: _column_type([pt[p] for pt in points]) for p in paths}
+        self.points = [{p: _normalise(pt[p], self.param_types[p]) for p in paths} for pt in points]
+        self.samples = samples
+        # every point must be a valid scenario before anything runs
+        seen: set[str] = set()
+        for pt in self.points:
+            key = canonical_json(pt)
+            if key in seen:
+                continue
+            seen.add(key)
+            self._validate_point(pt, Scenario, format_validation_error, ValidationError)
+
+    def _validate_point(self, params, Scenario, format_validation_error, ValidationError):
+        try:
+            data = apply_params(self.base_run, params)
+        except ValueError as exc:
+            raise _err(self.source, "vary", str(exc)) from None
+        try:
+            Scenario.model_validate({**data, "seed": self.seed})
+        except ValidationError as exc:
+            loc_msg = _loc_and_msg(exc, format_validation_error)
+            loc = loc_msg.split(":", 1)[0]
+            culprit = next((p for p in params if loc == p or loc.startswith(p + ".")), None)
+            if culprit is None:
+                culprit = next((p for p in params if p.startswith(loc + ".") or p.split(".")[0] == loc.split(".")[0]), None)
+            table = "design.bounds" if culprit in self.design.bounds else "vary"
+            if culprit is not None:
+                where = f'{table}."{culprit}" = {params[culprit]!r}'
+            else:
+                where = "vary: point " + ", ".join(f"{p} = {v!r}" for p, v in params.items())
+            raise _err(self.source, where, f"makes an invalid scenario: {loc_msg}") from None
+
+    def scenario(self, point: int, seed: int | None = None):
+        """The validated ``Scenario`` of design point ``point`` (with ``seed``, default the root seed)."""
+        from model import Scenario
+
+        data = apply_params(self.base_run, self.points[point])
+        return Scenario.model_validate({**data, "seed": self.seed if seed is None else int(seed)})
+
+    @property
+    def paths(self) -> list[str]:
+        """The varied dotted paths, in column order."""
+        return list(self.vary) + list(self.design.bounds)
+
+    @property
+    def base_key(self) -> str:
+        return canonical_json(self.base)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.points) * self.replicates
+
+    def plan(self) -> list[RunSpec]:
+        """Every run: point-major, replicates within a point."""
+        base_key = self.base_key
+        runs = []
+        for i, (params, sample_) in enumerate(zip(self.points, self.samples)):
+            for r in range(self.replicates):
+                rid = run_id_of(base_key, self.seed, params, r, sample_)
+                runs.append(RunSpec(rid, i, r, seed_of(self.seed, rid, r, self.rng_streams), params))
+        if len({r.run_id for r in runs}) != len(runs):  # pragma: no cover - points are distinct by construction
+            raise _err(self.source, "vary", "two design points are the same run")
+        return runs
+
+    def to_dict(self) -> dict:
+        """The normalised spec (what the identity hash covers)."""
+        d = {
+            "name": self.name,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "rng_streams": self.rng_streams,
+            "network_policy": self.network_policy,
+            "base": self.base,
+            "vary": self.vary,
+            "metrics": {"thresholds": list(self.metrics.thresholds), "keep_timeseries": self.metrics.keep_timeseries},
+        }
+        if self.design.sampled:
+            d["design"] = {
+                "kind": self.design.kind,
+                "samples": self.design.samples,
+                "bounds": {p: [b.low, b.high, b.integer] for p, b in self.design.bounds.items()},
+                "second_order": self.design.second_order,
+                "levels": self.design.levels,
+            }
+        return d
+
+    def identity(self) -> str:
+        """Hash of the normalised spec: a results folder holds the runs of one identity."""
+        d = self.to_dict()
+        d.pop("name")
+        return hashlib.blake2b(canonical_json(d).encode(), digest_size=16).hexdigest()
+
+    def payload(self, retries: int = 2) -> dict:
+        """What a worker needs to run any run of this experiment (small, picklable)."""
+        return {
+            "base": self.base_run,
+            "root_seed": self.seed,
+            "network_policy": self.network_policy,
+            "thresholds": list(self.metrics.thresholds),
+            "keep_timeseries": self.metrics.keep_timeseries,
+            "retries": int(retries),
+            "paths": self.paths,
+            "param_types": self.param_types,
+            "base_dir": str(self.base_dir) if self.base_dir else None,
+        }
+
+
+def _loc_and_msg(exc, format_validation_error) -> str:
+    """'loc: msg' of a pydantic error, as ``format_validation_error`` words it."""
+    line = format_validation_error(exc, source="\0")
+    return line[len("\0: ") :]
+
+
+def _resolve_paths(base: dict, base_dir: Path | None) -> dict:
+    data = copy.deepcopy(base)
+    network = data.get("network")
+    if base_dir is not None and isinstance(network, dict) and network.get("kind") == "file":
+        p = network.get("path")
+        if isinstance(p, str) and not Path(p).is_absolute():
+            network["path"] = str((base_dir / p).resolve())
+    return data
+
+
+def _parse_vary(vary, source: str) -> dict[str, list]:
+    if not isinstance(vary, dict):
+        raise _err(source, "vary", "must be a table of dotted paths")
+    out: dict[str, list] = {}
+    for path, spec in vary.items():
+        where = f'vary."{path}"'
+        if not isinstance(path, str) or not path or any(not part for part in path.split(".")):
+            raise _err(source, where, "is not a dotted path into the scenario (e.g. behaviours.0.p)")
+        if path == "seed" or path.startswith("seed."):
+            raise _err(source, where, "the seed is not varied: every run's seed derives from the root seed; use replicates")
+        if isinstance(spec, dict):
+            keys = set(spec)
+            if keys != {"start", "stop", "step"}:
+                raise _err(source, where, "a range needs exactly start, stop and step")
+            try:
+                values = decimal_range(spec["start"], spec["stop"], spec["step"])
+            except ValueError as exc:
+                raise _err(source, where, str(exc)) from None
+        elif isinstance(spec, list):
+            values = list(spec)
+            if not values:
+                raise _err(source, where, "the list of values is empty")
+            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+                raise _err(source, where, "values must be finite")
+        else:
+            raise _err(source, where, f"give a list of values or {{start, stop, step}}, got {spec!r}")
+        try:
+            keys = [canonical_json(v) for v in values]
+        except (TypeError, ValueError):
+            raise _err(source, where, "values must be numbers, strings, booleans, lists or tables") from None
+        dup = next((v for v, k in zip(values, keys) if keys.count(k) > 1), None)
+        if dup is not None:
+            raise _err(source, where, f"value {dup!r} is listed twice")
+        out[path] = values
+    return out
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _parse_design(design, source: str) -> DesignSpec:
+    if design is None:
+        return DesignSpec()
+    if not isinstance(design, dict):
+        raise _err(source, "design", "must be a table")
+    allowed = {"kind", "samples", "bounds", "second_order", "levels", "outputs"}
+    unknown = sorted(set(design) - allowed)
+    if unknown:
+        raise _err(source, f"design.{unknown[0]}", f"unknown key; [design] has {', '.join(sorted(allowed))}")
+    kind = design.get("kind", "grid")
+    kind = ALIASES.get(kind, kind)
+    if kind not in KINDS:
+        raise _err(source, "design.kind", f"must be one of {', '.join(KINDS)}, got {design.get('kind')!r}")
+    outputs = design.get("outputs", [])
+    if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+        raise _err(source, "design.outputs", "must be a list of metric column names, e.g. ['final.activity']")
+    if kind == "grid":
+        if design.get("bounds"):
+            raise _err(source, "design.bounds", "a grid takes its values from [vary]; bounds are for sampled designs")
+        return DesignSpec(outputs=tuple(outputs))
+    samples = design.get("samples")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise _err(source, "design.samples", f"must be a positive integer, got {samples!r}")
+    if kind == "sobol" and samples & (samples - 1):
+        lower = 1 << (samples.bit_length() - 1)
+        raise _err(source, "design.samples", f"a Sobol design needs a power of two, got {samples} (try {lower} or {lower * 2})")
+    second_order = design.get("second_order", True)
+    if not isinstance(second_order, bool):
+        raise _err(source, "design.second_order", "must be true or false")
+    levels = design.get("levels", 4)
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2:
+        raise _err(source, "design.levels", f"must be an even integer >= 2, got {levels!r}")
+    raw_bounds = design.get("bounds")
+    if not isinstance(raw_bounds, dict) or not raw_bounds:
+        raise _err(source, "design.bounds", f"a {kind} design needs bounds: \"path\" = {{low = ..., high = ...}}")
+    bounds: dict[str, Bound] = {}
+    for path, b in raw_bounds.items():
+        where = f'design.bounds."{path}"'
+        if not path or any(not part for part in str(path).split(".")):
+            raise _err(source, where, "is not a dotted path into the scenario")
+        if isinstance(b, dict):
+            if set(b) != {"low", "high"}:
+                raise _err(source, where, "needs exactly low and high")
+            low, high = b["low"], b["high"]
+        elif isinstance(b, list) and len(b) == 2:
+            low, high = b
+        else:
+            raise _err(source, where, "give {low = ..., high = ...}")
+        if not (_number(low) and _number(high)):
+            raise _err(source, where, "low and high must be finite numbers")
+        if not low < high:
+            raise _err(source, where, f"low ({low}) must be below high ({high})")
+        integer = isinstance(low, int) and isinstance(high, int)
+        bounds[path] = Bound(float(low), float(high), integer)
+    if kind == "sobol" and len(bounds) < 2:
+        raise _err(source, "design.bounds", "a Sobol design needs at least two parameters")
+    return DesignSpec(kind, samples, bounds, second_order, levels, tuple(outputs))
+
+
+def _parse_metrics(metrics, source: str) -> MetricsSpec:
+    if metrics is None:
+        return MetricsSpec()
+    if not isinstance(metrics, dict):
+        raise _err(source, "metrics", "must be a table")
+    allowed = {"thresholds", "keep_timeseries"}
+    unknown = sorted(set(metrics) - allowed)
+    if unknown:
+        raise _err(
+            source,
+            f"metrics.{unknown[0]}",
+            "unknown key; [metrics] has thresholds and keep_timeseries (final adoption per behaviour and group is always kept)",
+        )
+    thresholds = metrics.get("thresholds", [0.25, 0.5])
+    if not isinstance(thresholds, list) or not all(_number(t) and 0 < t <= 1 for t in thresholds):
+        raise _err(source, "metrics.thresholds", "must be a list of fractions in (0, 1], e.g. [0.25, 0.5]")
+    keep = metrics.get("keep_timeseries", False)
+    if not isinstance(keep, bool):
+        raise _err(source, "metrics.keep_timeseries", "must be true or false")
+    return MetricsSpec(tuple(sorted(set(float(t) for t in thresholds))), keep)

@@ -1,0 +1,584 @@
+"""run_sweep: an experiment's runs on Dask, written durably as they arrive.
+
+    from experiments import Experiment, run_sweep
+    run_sweep(Experiment.from_toml("experiments/examples/targeting.toml"), out="results/targeting", workers=2)
+
+Where it runs (nothing changes what is computed):
+
+* default: a ``distributed.LocalCluster`` with one single-threaded worker process per core, started
+  and stopped here; ``workers=N`` sets the count;
+* ``scheduler="tcp://host:8786"``: a running Dask cluster (client, scheduler and workers need the
+  same environment: the scheduler unpickles our task graph too);
+* ``slurm={queue, cores, memory, walltime, jobs, ...}``: ``dask_jobqueue.SLURMCluster`` jobs.
+
+How (``../shared/notes/sweeps.md``): runs are grouped into tasks of about a second (measured as the
+sweep goes) so Dask's ~3 ms per task stays small; a bounded window of tasks is in flight and results
+stream back through ``as_completed``; each worker builds a network once per distinct network spec
+and keeps it in a small cache (so graphs are neither rebuilt per run nor shipped per task); finished
+rows are committed as Parquet parts every couple of seconds (``store.py``). A run that raises is
+retried ``retries`` times in place and then recorded with ``status = "failed"`` and its error; a task
+whose worker died is re-run by Dask, and a task that keeps killing workers is split into single runs
+so only the culprit is recorded as failed. Every run is written once: rows are deduplicated by run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import signal
+import statistics
+import sys
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .experiment import Experiment, RunSpec, apply_params, canonical_json, network_seed
+from .store import Store, rows_to_table
+
+__all__ = ["run_sweep", "SweepProgress", "SweepResult", "run_batch", "slurm_cluster", "metrics_of", "WORKER_ENV"]
+
+#: one thread per worker process: numba, BLAS and OpenMP must not each start a thread per core
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: imported by each worker before it joins, so a (re)started worker takes tasks only once it is ready
+WORKER_PRELOAD = ("model",)
+TARGET_TASK_SECONDS = 1.0
+MAX_BATCH = 500
+FLUSH_SECONDS = 2.0
+FLUSH_ROWS = 5000
+
+
+# ==================================================================================================
+# worker side
+# ==================================================================================================
+_GRAPHS: OrderedDict = OrderedDict()
+_GRAPH_CACHE_SIZE = 4
+
+
+def shared_graph(network, seed: int):
+    """The network for ``network`` (a NetworkSpec) built once per worker process with ``seed``."""
+    key = canonical_json({"network": network.model_dump(mode="json"), "seed": int(seed)})
+    G = _GRAPHS.get(key)
+    if G is None:
+        G = network.build(seed=int(seed))
+        _GRAPHS[key] = G
+        while len(_GRAPHS) > _GRAPH_CACHE_SIZE:
+            _GRAPHS.popitem(last=False)
+    else:
+        _GRAPHS.move_to_end(key)
+    return G
+
+
+def _threshold_label(t: float) -> str:
+    return f"{t:g}"
+
+
+def metrics_of(result, thresholds=(0.25, 0.5), keep_timeseries: bool = False) -> dict:
+    """The metric columns of one run's ``Result`` (see ``load_results`` for the names)."""
+    hist = getattr(result, "history", None)
+    if hist is not None:
+        names, labels = list(result.behaviours), list(result.groups)
+        hist = np.asarray(hist, dtype=float)
+    else:  # older Result: only the long time series
+        ts = result.timeseries
+        names = list(ts["behaviour"].cat.categories)
+        labels = list(ts["group"].cat.categories)
+        hist = ts["adopted"].to_numpy(dtype=float).reshape(-1, len(names), len(labels))
+    B, G = len(names), len(labels)  # hist: (steps+1, behaviours, groups)
+    row: dict = {"steps": int(result.steps)}
+    cost = getattr(result, "cost", None)
+    if isinstance(cost, (int, float, np.integer, np.floating)) and not isinstance(cost, bool):
+        row["cost"] = float(cost)
+    attributes: dict[str, list[int]] = {}
+    for g, label in enumerate(labels[1:], start=1):
+        attributes.setdefault(label.split("=", 1)[0], []).append(g)
+    for b, name in enumerate(names):
+        row[f"final.{name}"] = float(result.final[name])
+        for g in range(1, G):
+            row[f"final.{name}.{labels[g]}"] = float(hist[-1, b, g])
+        for attribute, gs in attributes.items():
+            if len(gs) >= 2:  # highest-valued group minus lowest (deprivation: least minus most deprived)
+                row[f"gap.{name}.{attribute}"] = float(hist[-1, b, gs[-1]] - hist[-1, b, gs[0]])
+        everyone = hist[:, b, 0]
+        for t in thresholds:
+            reached = np.flatnonzero(everyone >= t)
+            row[f"time.{name}.{_threshold_label(t)}"] = float(reached[0]) if len(reached) else None
+        if keep_timeseries:
+            row[f"series.{name}"] = everyone.tolist()
+    economics = getattr(result, "economics", None)
+    if isinstance(economics, dict):
+        for k, v in economics.items():
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                row[f"economics.{k}"] = float(v)
+    return row
+
+
+def _one_run(payload: dict, run: RunSpec, scenarios: dict):
+    from model import Scenario, simulate
+
+    cached = scenarios.get(run.point)
+    if cached is None:
+        data = apply_params(payload["base"], run.params)
+        sc = Scenario.model_validate({**data, "seed": payload["root_seed"]})
+        graph = None
+        if payload["network_policy"] == "shared":
+            graph = shared_graph(sc.network, network_seed(payload["root_seed"]))
+        cached = scenarios[run.point] = (sc, graph)
+    sc, graph = cached
+    result = simulate(sc.model_copy(update={"seed": int(run.seed)}), graph=graph)
+    return metrics_of(result, payload["thresholds"], payload["keep_timeseries"])
+
+
+def run_batch(payload: dict, runs: list) -> "pa.Table":  # noqa: F821
+    """Run a batch of runs on a worker; one row per run (failures recorded, never raised)."""
+    import socket
+
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    scenarios: dict = {}
+    rows = []
+    tries = 1 + max(int(payload.get("retries", 0)), 0)
+    for run in runs:
+        run = RunSpec(*run)
+        row = {"run_id": run.run_id, "point": run.point, **run.params, "replicate": run.replicate, "seed": run.seed}
+        start = time.perf_counter()
+        error = None
+        for attempt in range(1, tries + 1):
+            try:
+                metrics = _one_run(payload, run, scenarios)
+            except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not raised
+                error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                scenarios.pop(run.point, None)
+                continue
+            error = None
+            break
+        if error is None:
+            row.update(status="ok", error=None, attempts=attempt, **metrics)
+        else:
+            row.update(status="failed", error=error, attempts=tries, steps=None)
+        row["_wall_s"] = time.perf_counter() - start
+        row["_worker"] = worker
+        rows.append(row)
+    return rows_to_table(rows, payload["paths"], payload["param_types"])
+
+
+# ==================================================================================================
+# driver side
+# ==================================================================================================
+@dataclass
+class SweepProgress:
+    """What a progress hook is told after every finished task."""
+
+    total: int  # runs in the plan
+    done: int  # runs finished (ok or failed), including those skipped on resume
+    failed: int  # runs recorded as failed
+    skipped: int  # runs already finished before this call (resume)
+    running: int  # runs submitted and not yet back
+    elapsed: float  # seconds since the sweep started
+    rate: float  # runs per second in this call
+    eta: float | None  # seconds left at that rate
+    workers: int  # worker threads connected
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    def line(self) -> str:
+        eta = "?" if self.eta is None else _duration(self.eta)
+        return (
+            f"{self.done}/{self.total} runs, {self.failed} failed, {self.rate:.1f} run/s, "
+            f"ETA {eta}, {self.workers} workers"
+        )
+
+
+@dataclass
+class SweepResult:
+    """What ``run_sweep`` returns."""
+
+    out: Path
+    total: int
+    ok: int
+    failed: int
+    skipped: int  # already finished before this call
+    ran: int  # runs finished in this call
+    elapsed: float
+
+    @property
+    def complete(self) -> bool:
+        return self.ok + self.failed >= self.total
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def slurm_cluster(
+    queue: str | None = None,
+    cores: int = 1,
+    memory: str = "4GB",
+    walltime: str = "01:00:00",
+    jobs: int = 1,
+    account: str | None = None,
+    job_extra_directives: list[str] | None = None,
+    **kwargs,
+):
+    """A ``dask_jobqueue.SLURMCluster`` whose jobs each run ``cores`` single-threaded workers.
+
+    Workers retire a few minutes before the walltime (``--lifetime``) so their tasks move to other
+    jobs instead of being killed mid-run. ``jobs`` is used by ``run_sweep`` (``cluster.scale(jobs=)``).
+    """
+    from dask_jobqueue import SLURMCluster
+
+    extra_args = list(kwargs.pop("worker_extra_args", []))
+    seconds = _walltime_seconds(walltime)
+    if seconds and seconds > 15 * 60 and "--lifetime" not in extra_args:
+        extra_args += ["--lifetime", f"{(seconds - 5 * 60) // 60}m", "--lifetime-stagger", "2m"]
+    for module in WORKER_PRELOAD:
+        extra_args += ["--preload", module]
+    prologue = list(kwargs.pop("job_script_prologue", [])) + [f"export {k}={v}" for k, v in WORKER_ENV.items()]
+    return SLURMCluster(
+        queue=queue,
+        account=account,
+        cores=int(cores),
+        processes=int(cores),
+        memory=memory,
+        walltime=walltime,
+        job_extra_directives=list(job_extra_directives or []),
+        worker_extra_args=extra_args,
+        job_script_prologue=prologue,
+        **kwargs,
+    )
+
+
+def _walltime_seconds(walltime: str | None) -> int | None:
+    if not walltime:
+        return None
+    try:
+        days, _, rest = walltime.rpartition("-")
+        parts = [int(x) for x in rest.split(":")]
+        while len(parts) < 3:
+            parts.insert(0, 0)
+        h, m, s = parts[-3:]
+        return (int(days) if days else 0) * 86400 + h * 3600 + m * 60 + s
+    except ValueError:
+        return None
+
+
+def _local_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _client(workers: int | None, scheduler: str | None, slurm: dict | None):
+    """A Dask client for the requested cluster; clusters started here are stopped on exit."""
+    import importlib.util
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if slurm:
+        slurm = dict(slurm)
+        jobs = int(slurm.pop("jobs", 1) or 1)
+        cluster = slurm_cluster(**slurm)
+        cluster.scale(jobs=jobs)
+    else:
+        n = int(workers or _local_cores())
+        dashboard = ":0" if importlib.util.find_spec("bokeh") else None
+        try:
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=dashboard,
+                silence_logs=logging.CRITICAL,
+                env=WORKER_ENV,
+                preload=list(WORKER_PRELOAD),
+            )
+        except Exception as exc:
+            raise RuntimeError(
+                f"could not start {n} local Dask workers ({type(exc).__name__}: {exc}); "
+                f"check that `{sys.executable} -c 'import model'` works"
+            ) from exc
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+        with contextlib.suppress(Exception):
+            cluster.close()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (SLURM's warning, ``kill``) stops the sweep like Ctrl-C: buffered runs are flushed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Writer:
+    """Buffers finished rows and commits them as Parquet parts every few seconds (and at the end)."""
+
+    def __init__(self, store: Store, flush_seconds: float, flush_rows: int):
+        self.store = store
+        self.flush_seconds = flush_seconds
+        self.flush_rows = flush_rows
+        self.buffer: list = []
+        self.rows = 0
+        self.last = time.monotonic()
+
+    def add(self, table) -> None:
+        if table.num_rows:
+            self.buffer.append(table)
+            self.rows += table.num_rows
+        if self.rows >= self.flush_rows or (self.rows and time.monotonic() - self.last >= self.flush_seconds):
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.buffer:
+            table = pa.concat_tables(self.buffer, promote_options="default")
+            self.store.write_part(table)
+        self.buffer, self.rows = [], 0
+        self.last = time.monotonic()
+
+
+def run_sweep(
+    exp: Experiment | str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    slurm: dict | None = None,
+    resume: bool = False,
+    progress: Callable[[SweepProgress], None] | None = None,
+    batch_size: int | None = None,
+    retries: int = 2,
+    flush_seconds: float = FLUSH_SECONDS,
+) -> SweepResult:
+    """Run every run of ``exp`` on Dask and write them to ``out``; returns a ``SweepResult``.
+
+    Args:
+        exp: an ``Experiment`` or a path to its TOML.
+        out: results folder (default ``results/<experiment name>``).
+        workers: local worker processes (default: one per core).
+        scheduler: address of a running Dask scheduler (``tcp://host:8786``) instead of a local cluster.
+        slurm: ``{queue, cores, memory, walltime, jobs, account, ...}`` for ``dask_jobqueue.SLURMCluster``.
+        resume: continue a sweep in ``out``: finished run ids are skipped, failed ones tried again.
+        progress: called with a ``SweepProgress`` after every finished task (and once at the start);
+            an exception raised there stops the sweep (finished runs are kept).
+        batch_size: runs per Dask task (default: sized so a task takes about a second).
+        retries: extra attempts of a run that raises before it is recorded as failed.
+        flush_seconds: longest time a finished run waits in memory before it is committed.
+
+    Raises:
+        ValueError: a bad argument or a results folder that cannot take this sweep (nothing written).
+    """
+    if not isinstance(exp, Experiment):
+        exp = Experiment.from_toml(exp)
+    chosen = [name for name, v in (("workers", workers), ("scheduler", scheduler), ("slurm", slurm)) if v]
+    if len(chosen) > 1:
+        raise ValueError(f"run_sweep: choose one of workers, scheduler and slurm, not {' and '.join(chosen)}")
+    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
+        raise ValueError(f"run_sweep: workers must be a positive integer, got {workers!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) < 1):
+        raise ValueError(f"run_sweep: batch_size must be a positive integer, got {batch_size!r}")
+    if isinstance(retries, bool) or int(retries) < 0:
+        raise ValueError(f"run_sweep: retries must be a non-negative integer, got {retries!r}")
+    if slurm is not None:
+        if not isinstance(slurm, dict):
+            raise ValueError("run_sweep: slurm must be a dict like {queue, cores, memory, walltime, jobs}")
+    out = Path(out) if out is not None else Path("results") / exp.name
+    Store.check(out, exp, resume)  # before anything is written or started
+
+    plan = exp.plan()
+    store = Store(out)
+    store.prepare(exp, resume=resume)
+    try:
+        return _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, retries, flush_seconds)
+    finally:
+        store.unlock()
+
+
+def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, retries, flush_seconds) -> SweepResult:
+    from distributed import as_completed
+    from distributed.core import CommClosedError  # noqa: F401  (import check: distributed is complete)
+
+    started = time.monotonic()
+    total = len(plan)
+    statuses = store.statuses()
+    finished = {rid for rid, st in statuses.items() if st == "ok"}
+    todo = [r for r in plan if r.run_id not in finished]
+    planned_ids = {r.run_id for r in plan}
+    skipped = sum(1 for rid in finished if rid in planned_ids)
+    ok, failed = skipped, 0
+    written: set[str] = set(finished)
+    payload = exp.payload(retries)
+
+    def report(running: int, workers_now: int, message: str = "") -> None:
+        if progress is None:
+            return
+        elapsed = time.monotonic() - started
+        ran = ok + failed - skipped
+        rate = ran / elapsed if elapsed > 0 else 0.0
+        eta = (total - ok - failed) / rate if rate > 0 else None
+        progress(SweepProgress(total, ok + failed, failed, skipped, running, elapsed, rate, eta, workers_now, message))
+
+    if not todo:
+        store.write_manifest(total, ok, 0, finished=True)
+        report(0, 0, "nothing to do: every run is finished")
+        return SweepResult(store.root, total, ok, 0, skipped, 0, time.monotonic() - started)
+
+    writer = _Writer(store, flush_seconds, FLUSH_ROWS)
+    report(0, 0, "starting workers")
+    with _sigterm_as_interrupt(), _client(workers, scheduler, slurm) as client:
+        queue: deque = deque(todo)
+        singles: deque = deque()  # runs of a task that failed as a whole, resubmitted one by one
+        in_flight: dict = {}
+        ac = as_completed(with_results=True, raise_errors=False)
+        per_run: list[float] = []
+        counter = 0
+        any_ok_task = False
+        nthreads = 0
+        nthreads_at = 0.0
+
+        def threads() -> int:
+            nonlocal nthreads, nthreads_at
+            now = time.monotonic()
+            if now - nthreads_at > 2.0 or nthreads == 0:
+                with contextlib.suppress(Exception):
+                    nthreads = sum(client.nthreads().values())
+                nthreads_at = now
+            return nthreads
+
+        def next_size() -> int:
+            if batch_size:
+                return int(batch_size)
+            width = max(threads(), 1)
+            cap = max(1, math.ceil(len(queue) / (4 * width)))
+            if not per_run:
+                return min(cap, 4)
+            per = statistics.median(per_run[-64:])
+            return max(1, min(cap, MAX_BATCH, int(TARGET_TASK_SECONDS / max(per, 1e-6))))
+
+        def submit(runs: list[RunSpec]) -> None:
+            nonlocal counter
+            counter += 1
+            key = f"wellspread-{runs[0].run_id[:12]}-{counter}"
+            fut = client.submit(run_batch, payload, [tuple(r) for r in runs], key=key, pure=False, retries=0)
+            in_flight[fut] = runs
+            ac.add(fut)
+
+        def refill() -> None:
+            window = max(8, 3 * max(threads(), 1))
+            while len(in_flight) < window and (singles or queue):
+                if singles:
+                    submit([singles.popleft()])
+                    continue
+                size = next_size()
+                submit([queue.popleft() for _ in range(min(size, len(queue)))])
+
+        def running() -> int:
+            return sum(len(r) for r in in_flight.values())
+
+        refill()
+        report(running(), threads(), "running")
+        try:
+            for fut, result in ac:
+                runs = in_flight.pop(fut)
+                if fut.status == "finished":
+                    any_ok_task = True
+                    table = result
+                    ids = table.column("run_id").to_pylist()
+                    dup = [rid in written for rid in ids]
+                    if any(dup):
+                        import pyarrow as pa
+
+                        table = table.filter(pa.array([not d for d in dup]))
+                    st = table.column("status").to_pylist()
+                    walls = table.column("_wall_s").to_pylist()
+                    for rid, s, w in zip(table.column("run_id").to_pylist(), st, walls):
+                        if s == "ok":
+                            written.add(rid)
+                            ok += 1
+                            per_run.append(w)
+                        else:
+                            failed += 1
+                    writer.add(table)
+                else:
+                    exc = result
+                    if not any_ok_task and not _is_worker_death(exc):
+                        raise RuntimeError(f"tasks fail on the Dask cluster before any run: {type(exc).__name__}: {exc}")
+                    if len(runs) > 1:
+                        singles.extend(runs)
+                    else:
+                        writer.add(_failed_table(payload, runs[0], exc))
+                        failed += 1
+                refill()
+                report(running(), threads(), "running")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.cancel(list(in_flight))
+            raise
+        finally:
+            writer.flush()
+            store.write_manifest(total, ok, failed, finished=not in_flight and not queue and not singles)
+    elapsed = time.monotonic() - started
+    report(0, 0, "done")
+    return SweepResult(store.root, total, ok, failed, skipped, ok + failed - skipped, elapsed)
+
+
+def _is_worker_death(exc) -> bool:
+    name = type(exc).__name__
+    return name in ("KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError")
+
+
+def _failed_table(payload: dict, run: RunSpec, exc):
+    if type(exc).__name__ == "KilledWorker":
+        error = "KilledWorker: the worker process died every time it ran this run"
+    else:
+        error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    row = {
+        "run_id": run.run_id,
+        "point": run.point,
+        **run.params,
+        "replicate": run.replicate,
+        "seed": run.seed,
+        "status": "failed",
+        "error": error,
+        "attempts": None,
+        "steps": None,
+        "_wall_s": None,
+        "_worker": None,
+    }
+    return rows_to_table([row], payload["paths"], payload["param_types"])

@@ -47,6 +47,7 @@ class Timeline:
         self.state: list = [None] * len(self.interventions)
         self.ties: list[tuple[int, np.ndarray]] = []  # (round the ties fade, pairs)
         self.spent: dict[str, float] = {}
+        self._shaped = False  # did interventions shape the arrays last round (so they must be reset)?
 
     def finished(self, t: int) -> bool:
         """No intervention will act after round t (so a steady state may end the run)."""
@@ -55,6 +56,10 @@ class Timeline:
     # --- before round t: effects on the arrays --------------------------------------------------------
     def before_round(self, t: int) -> float:
         model, pop = self.model, self.model.population
+        shaping = any(iv.kind != "recruit" and iv.active(t) for iv in self.interventions)
+        if not shaping and model.organisations is None and not self.ties and not self._shaped:
+            return 0.0  # nothing acts on the arrays this round, as in the last: leave them be
+        self._shaped = shaping or model.organisations is not None
         effects = Effects(pop.n_behaviours, pop.n)
         cost = 0.0
         for i, iv in enumerate(self.interventions):

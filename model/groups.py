@@ -7,6 +7,7 @@ group. Labels read ``"all"`` and ``"<attribute>=<value>"`` (e.g. ``"deprivation=
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 DEFAULT_GROUP_ATTRIBUTES = ("deprivation", "age_band")
 
@@ -48,11 +49,21 @@ class GroupIndex:
 
     def fractions(self, adopted: np.ndarray) -> np.ndarray:
         """(behaviours, groups) adopting share in each group."""
-        B = adopted.shape[0]
-        counts = np.zeros((B, len(self.labels)), dtype=np.float64)
-        counts[:, 0] = adopted.sum(axis=1)
-        for row in self._codes:
-            ok = row >= 0
-            for b in range(B):
-                counts[b] += np.bincount(row[ok], weights=adopted[b, ok], minlength=len(self.labels))
+        counts = _group_counts(self._codes, adopted, len(self.labels))
         return counts / np.maximum(self.sizes, 1)
+
+
+@njit(cache=True)
+def _group_counts(codes, adopted, groups):
+    """Adopters per behaviour and group in one pass over the population (column 0: everyone)."""
+    B, n = adopted.shape
+    counts = np.zeros((B, groups), dtype=np.float64)
+    for b in range(B):
+        for i in range(n):
+            if adopted[b, i]:
+                counts[b, 0] += 1.0
+                for a in range(codes.shape[0]):
+                    g = codes[a, i]
+                    if g >= 0:
+                        counts[b, g] += 1.0
+    return counts

@@ -58,6 +58,7 @@ class Organisations:
                     self.agents.append(Organisation(model, kind, int(key), members, spec.threshold))
         if not self.agents:
             raise ValueError(f"organisations: nobody belongs to any of {', '.join(spec.attributes)}")
+        self._members_of: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=np.int64))
         self._link()
         self.behaviours = model.behaviour_indices(spec.behaviours)
         for agent in self._initial(rng):
@@ -97,10 +98,12 @@ class Organisations:
 
     def contribute(self, effects) -> None:
         """Committed organisations improve their members' environment for this round."""
-        members = [a.members for a in self.committed()]
-        if not members:
+        committed = self.committed()
+        if not committed:
             return
-        people = np.unique(np.concatenate(members))
+        if len(committed) != self._members_of[0]:  # commitments only grow: recompute when they do
+            self._members_of = (len(committed), np.unique(np.concatenate([a.members for a in committed])))
+        people = self._members_of[1]
         for b in self.behaviours:
             effects.offset[b, people] += self.spec.effect
             effects.shift[b, people] += self.spec.threshold_shift

@@ -130,11 +130,14 @@ class Population:
         self.adopted_at[b, leaving] = -1
         if len(stopped) and b in self._caches:
             self._caches[b].valid = False
-        self.frontier[b] = np.setdiff1d(self.frontier[b], leaving)
+        if len(self.frontier[b]):
+            self.frontier[b] = self.frontier[b][self.adopted[b, self.frontier[b]] == 1]
         self.seed(b, adopting)
 
     def seed(self, b: int, positions: np.ndarray) -> None:
         """Adopters at the current round from outside the rules (seeding, recruitment)."""
+        if len(positions) == 0:
+            return
         positions = np.unique(np.asarray(positions, dtype=np.int64))
         fresh = positions[self.adopted[b, positions] == 0]
         self.adopted[b, fresh] = 1

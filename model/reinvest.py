@@ -43,6 +43,8 @@ class Reinvestment:
         saved = savings_in_step(pop.adopted.sum(axis=1), self.baseline, self.economics, names)
         self.pot += self.ledger.step(saved)
         k = int(self.pot // self.use.cost_per_recruit)
+        if k == 0:
+            return 0.0
         behaviours = self.model.behaviour_indices(self.use.behaviours)
         candidates = np.flatnonzero(pop.adopted[behaviours].min(axis=0) == 0)
         k = min(k, len(candidates))

@@ -51,3 +51,12 @@ def uniform_array(key, stream, t, n):
     for i in range(n):
         out[i] = uniform(key, stream, t, i)
     return out
+
+
+@njit(cache=True)
+def uniform_at(key, stream, t, positions):
+    """``uniform(key, stream, t, i)`` for the given positions only."""
+    out = np.empty(len(positions), dtype=np.float64)
+    for k in range(len(positions)):
+        out[k] = uniform(key, stream, t, positions[k])
+    return out

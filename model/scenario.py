@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, Union
 
-import networks
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .economics import EconomicsSpec
@@ -31,15 +30,8 @@ class ScenarioError(ValueError):
     """A scenario (or file) is invalid; the message is one line naming the source, field and problem."""
 
 
-Behaviour = Annotated[
-    RULES["independent_cascade"].Params
-    | RULES["linear_threshold"].Params
-    | RULES["threshold"].Params
-    | RULES["absolute_threshold"].Params
-    | RULES["sis"].Params
-    | RULES["logistic"].Params,
-    Field(discriminator="rule"),
-]
+#: one behaviour: the schema of its rule, chosen by the ``rule`` key
+Behaviour = Annotated[Union[tuple(rule.Params for rule in RULES.values())], Field(discriminator="rule")]  # noqa: UP007
 
 
 class Scenario(BaseModel):

@@ -22,8 +22,8 @@ estimate an exact average over ``trials`` fixed live-edge graphs, hence monotone
 
 from __future__ import annotations
 
-import numpy as np
 import networkx as nx
+import numpy as np
 import pydantic
 from numba import get_num_threads, njit, prange, set_num_threads
 
@@ -54,7 +54,9 @@ def behaviour_params(behaviour) -> pydantic.BaseModel:
     if isinstance(behaviour, pydantic.BaseModel):
         behaviour = behaviour.model_dump()
     if not isinstance(behaviour, dict):
-        raise BehaviourSpecError(f"behaviour must be a table such as {{rule = 'independent_cascade', p = 0.05}}, got {behaviour!r}")
+        raise BehaviourSpecError(
+            f"behaviour must be a table such as {{rule = 'independent_cascade', p = 0.05}}, got {behaviour!r}"
+        )
     spec = {"name": "target", **behaviour}
     rule = spec.get("rule")
     if rule not in RULES:
@@ -194,9 +196,9 @@ class SpreadEstimator:
             self._compiled(base, candidates, out)
             return out.mean(axis=1)
         with _serial_kernels(self.n):
-            return np.array([
-                np.mean([self._run(np.union1d(base, [c]), r) for r in range(self.trials)]) for c in candidates
-            ])
+            return np.array(
+                [np.mean([self._run(np.union1d(base, [c]), r) for r in range(self.trials)]) for c in candidates]
+            )
 
     # --- one run, the way BehaviourModel runs it -----------------------------------------------------------
     def _run(self, seeds: np.ndarray, r: int) -> int:

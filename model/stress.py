@@ -11,9 +11,10 @@ functions of (run key, round, person), so both engines agree.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from pydantic import BaseModel, ConfigDict, Field
 
-from .rng import uniform_array
+from .rng import uniform, uniform_array
 
 ONSET, RECOVERY, START = 11, 12, 13
 
@@ -32,10 +33,20 @@ def start(pop, spec: StressSpec, key: int) -> None:
 
 def update(pop, spec: StressSpec, key: int, t: int) -> None:
     """Onset and recovery for round t, from the state at the start of the round."""
-    recovery = np.full(pop.n, spec.recovery)
-    for name, extra in spec.protection.items():
-        recovery += extra * pop.adopted[pop.behaviour_index(name, "stress.protection")]
-    onset = uniform_array(key, ONSET, t, pop.n) < spec.onset
-    recover = uniform_array(key, RECOVERY, t, pop.n) < recovery
-    stressed = pop.stressed.astype(bool)
-    pop.stressed[:] = np.where(stressed, ~recover, onset)
+    protecting = np.array([pop.behaviour_index(nm, "stress.protection") for nm in spec.protection], dtype=np.int64)
+    extra = np.array(list(spec.protection.values()), dtype=np.float64)
+    _update(pop.stressed, pop.adopted, protecting, extra, spec.onset, spec.recovery, key, t)
+
+
+@njit(cache=True)
+def _update(stressed, adopted, protecting, extra, onset, recovery, key, t):
+    for i in range(len(stressed)):
+        if stressed[i]:
+            chance = recovery
+            for k in range(len(protecting)):
+                if adopted[protecting[k], i]:
+                    chance += extra[k]
+            if uniform(key, RECOVERY, t, i) < chance:
+                stressed[i] = 0
+        elif uniform(key, ONSET, t, i) < onset:
+            stressed[i] = 1

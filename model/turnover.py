@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .rng import uniform_array
+from .rng import uniform_array, uniform_at
 
 LEAVE, ARRIVE = 21, 22
 
@@ -30,7 +30,7 @@ def update(pop, spec: TurnoverSpec, weeks_per_step: float, initial: list[float],
     leaving = np.flatnonzero(uniform_array(key, LEAVE, t, pop.n) < spec.per_step(weeks_per_step))
     if len(leaving):
         for b, share in enumerate(initial):
-            arrive = uniform_array(key, ARRIVE + 100 * b, t, pop.n)[leaving] < share
+            arrive = uniform_at(key, ARRIVE + 100 * b, t, leaving) < share
             pop.replace(b, leaving, leaving[arrive])
         pop.stressed[leaving] = 0
     return leaving

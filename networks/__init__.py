@@ -77,7 +77,7 @@ def generate(kind: str, n: int, seed: int | None = 0, **params) -> nx.Graph:
         G = builder(n, seed, **params)
     except NetworkError:
         raise
-    except (TypeError, ValueError, nx.NetworkXError) as exc:
+    except (TypeError, ValueError, ArithmeticError, OverflowError, MemoryError, nx.NetworkXError) as exc:
         raise NetworkError(f"network kind {kind!r}: {exc}") from None
     G.graph.setdefault("kind", kind)
     return G

@@ -26,6 +26,9 @@ def erdos_renyi(n: int, seed: int, mean_degree: float = 4.0) -> nx.Graph:
     _need(mean_degree >= 0, "erdos_renyi", f"mean_degree must be >= 0, got {mean_degree}")
     _need(n < 2 or mean_degree <= n - 1, "erdos_renyi", f"mean_degree must be <= n-1 = {n - 1}")
     p = 0.0 if n < 2 else mean_degree / (n - 1)
+    if p < 1e-12:  # below this no tie is expected at any feasible n (and networkx divides by log(1-p))
+        G = nx.empty_graph(n)
+        return G
     return nx.fast_gnp_random_graph(n, p, seed=seed)
 
 
@@ -89,7 +92,7 @@ def configuration(
     else:
         exponent = 2.5 if exponent is None else exponent
         _need(exponent > 1.0, "configuration", f"exponent must be > 1, got {exponent}")
-        _need(min_degree >= 1, "configuration", f"min_degree must be >= 1, got {min_degree}")
+        _need(isinstance(min_degree, int) and 1 <= min_degree < n, "configuration", f"min_degree must be an integer in [1, n), got {min_degree}")
         kmax = max(min_degree, int(math.sqrt(n)))  # structural cut-off keeps the graph nearly simple
         ks = np.arange(min_degree, kmax + 1)
         pk = ks ** (-float(exponent))

@@ -200,6 +200,10 @@ def test_network_error_is_a_value_error():
     assert issubclass(networks.NetworkError, ValueError)
 
 
-def test_save_rejects_unknown_extension(tmp_path):
+def test_save_rejects_unknown_extension_and_unwritable_ids(tmp_path):
     with pytest.raises(networks.NetworkError, match="unknown network file extension"):
         save(_sample(), tmp_path / "g.xlsx")
+    with pytest.raises(networks.NetworkError, match="node id 'x y' cannot be written to an edge list"):
+        save(nx.Graph([("x y", 1)]), tmp_path / "g.edgelist")
+    G = load(save(nx.Graph([("x y", 1)]), tmp_path / "g.csv"))
+    assert set(G.nodes) == {"x y", 1}

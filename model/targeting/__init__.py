@@ -26,22 +26,38 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-# each strategy module registers itself on import; the order here is the order of STRATEGIES
-from . import basic  # noqa: F401  random, degree, given
-from . import kcore, betweenness, pagerank, eigenvector, diffusion_centrality  # noqa: F401,E401  centralities
-from . import degree_discount, celf, reverse_reachable  # noqa: F401,E401  influence maximisation
-from . import nomination, community, clustered, dispersed  # noqa: F401,E401  network position without a map
-from . import group, organisation  # noqa: F401,E401  groups and settings
+from networks import CSR
+
+# each strategy module registers itself on import
+from . import (  # noqa: F401
+    basic,  # random, degree, given
+    betweenness,
+    celf,
+    clustered,
+    community,
+    degree_discount,
+    diffusion_centrality,
+    dispersed,
+    eigenvector,
+    group,
+    kcore,
+    nomination,
+    organisation,
+    pagerank,
+    reverse_reachable,  # ris, imm
+)
 from .registry import STRATEGIES, TargetingError, get_strategy
 
 __all__ = ["STRATEGIES", "select_seeds", "TargetingError"]
 
 
-def select_seeds(G: nx.Graph, strategy: str, count: int, seed=0, **params) -> np.ndarray:
+def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params) -> np.ndarray:
     """Choose ``count`` people of ``G`` to seed by ``strategy``.
 
     Args:
-        G: the network (node ids are returned as they are in G).
+        G: the network (node ids are returned as they are in G). A ``networks.CSR`` (networks built
+            as arrays) works for every strategy that needs only the ties: all but ``community``,
+            ``group`` and ``organisation`` (which need node attributes or a networkx graph).
         strategy: one of ``STRATEGIES``.
         count: how many people (capped at the population for strategies that cannot give more).
         seed: int or ``numpy.random.Generator``; ties and random choices follow from it.
@@ -54,7 +70,7 @@ def select_seeds(G: nx.Graph, strategy: str, count: int, seed=0, **params) -> np
     if not isinstance(count, (int, np.integer)) or count < 0:
         raise TargetingError(f"seeding.count must be a non-negative integer, got {count!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    count = int(min(count, G.number_of_nodes()))
+    count = int(min(count, G.n if isinstance(G, CSR) else G.number_of_nodes()))
     if count == 0 and strategy != "given":
         return np.array([], dtype=object if _non_integer_ids(G) else np.int64)
     chosen = list(fn(G, count, rng, **params))
@@ -63,4 +79,6 @@ def select_seeds(G: nx.Graph, strategy: str, count: int, seed=0, **params) -> np
 
 
 def _non_integer_ids(G) -> bool:
+    if isinstance(G, CSR) and isinstance(G.nodes, range):
+        return False
     return any(not isinstance(v, (int, np.integer)) for v in G.nodes)

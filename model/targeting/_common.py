@@ -18,13 +18,17 @@ from networks import CSR, to_csr
 from .registry import TargetingError
 
 
-def csr_of(G: nx.Graph, weight: str | None = None) -> CSR:
+def csr_of(G: nx.Graph | CSR, weight: str | None = None) -> CSR:
     """CSR arrays of G in G's node order (positions = ``list(G.nodes)`` order, as ``networks.to_csr``).
+
+    A ``networks.CSR`` is returned as it is (its weights, if any, are the ones it carries).
 
     For unweighted graphs whose nodes are exactly 0..n-1 in order (every generated network), the
     adjacency is read straight from networkx's dicts: about 8x faster than ``to_csr`` at 1e6 nodes
     (2 s instead of 16 s) and giving the same arrays. Other graphs go through ``to_csr``.
     """
+    if isinstance(G, CSR):
+        return G
     if weight is not None or G.is_directed() or G.is_multigraph():
         return to_csr(G, weight=weight)
     n = G.number_of_nodes()
@@ -52,6 +56,15 @@ def csr_of(G: nx.Graph, weight: str | None = None) -> CSR:
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
     return CSR(indptr=indptr, indices=flat.astype(np.uint32), nodes=list(range(n)))
+
+
+def needs_graph(name: str, G) -> None:
+    """Strategies that read node attributes or run networkx algorithms need a networkx graph."""
+    if isinstance(G, CSR):
+        raise TargetingError(
+            f"strategy {name!r} needs a networkx network (node attributes or communities); "
+            "networks built as arrays support the strategies that use only the ties"
+        )
 
 
 def int_seed(rng: np.random.Generator) -> int:
@@ -114,7 +127,9 @@ def number(name: str, param: str, value, low=None, high=None, *, integer=False, 
 
 def choice(name: str, param: str, value, options) -> str:
     if value not in options:
-        raise TargetingError(f"strategy {name!r}: {param} must be one of {', '.join(map(repr, options))}, got {value!r}")
+        raise TargetingError(
+            f"strategy {name!r}: {param} must be one of {', '.join(map(repr, options))}, got {value!r}"
+        )
     return value
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from networks import CSR
+
 from .registry import TargetingError, strategy
 
 
@@ -19,6 +21,8 @@ def random_people(G, count, rng, **params):
 def highest_degree(G, count, rng, **params):
     """The ``count`` people with most ties; ties in degree broken at random (so no id bias)."""
     _no_params("degree", params)
+    if isinstance(G, CSR):
+        return top_by_score(G, dict(zip(G.nodes, G.degree.tolist(), strict=True)), count, rng)
     return top_by_score(G, dict(G.degree), count, rng)
 
 
@@ -28,10 +32,21 @@ def given(G, count, rng, nodes=None, **params):
     _no_params("given", params)
     if nodes is None:
         raise TargetingError("strategy 'given' needs nodes = [...]")
-    missing = [v for v in nodes if v not in G]
+    if isinstance(G, CSR):
+        missing = [v for v in nodes if not _in_csr(G, v)]
+    else:
+        missing = [v for v in nodes if v not in G]
     if missing:
         raise TargetingError(f"seeding.nodes: node {missing[0]!r} is not in the network")
     return list(dict.fromkeys(nodes))
+
+
+def _in_csr(csr, v) -> bool:
+    try:
+        csr.position(v)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def top_by_score(G, score: dict, count: int, rng) -> list:

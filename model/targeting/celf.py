@@ -90,7 +90,7 @@ def greedy(estimator: SpreadEstimator, pool, count: int, rng, lazy: bool = True)
             if len(chosen) < count and remaining:
                 spreads = estimator.expected_with(np.array(chosen), pool[remaining])
                 current = estimator.expected(np.array(chosen))
-                for i, s in zip(remaining, spreads):
+                for i, s in zip(remaining, spreads, strict=True):
                     gains[i] = s - current
         return chosen
     heap = [(-float(g), -int(priority[i]), i, 0) for i, g in enumerate(gains)]

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 
 from ._allocate import allocate
-from ._common import choice, csr_of, ids, int_seed, no_params, number, top_positions
+from ._common import choice, csr_of, ids, int_seed, needs_graph, no_params, number, top_positions
 from .registry import strategy
 
 
@@ -29,6 +29,7 @@ def community(G, count, rng, resolution=1.0, within="degree", **params):
         within: "degree" (default) or "random": whom to recruit inside each community.
     """
     no_params("community", params)
+    needs_graph("community", G)
     resolution = number("community", "resolution", resolution, 0.0, low_open=True)
     within = choice("community", "within", within, ("degree", "random"))
     csr = csr_of(G)
@@ -48,7 +49,7 @@ def louvain_groups(G, csr, rng, resolution: float = 1.0) -> list[np.ndarray]:
 def pick_within(groups, alloc, degree, within: str, rng) -> list[int]:
     """alloc[g] people from each group: highest degree (ties at random) or at random."""
     chosen: list[int] = []
-    for members, k in zip(groups, alloc):
+    for members, k in zip(groups, alloc, strict=True):
         if k == 0:
             continue
         members = np.asarray(members, dtype=np.int64)

@@ -53,7 +53,7 @@ def largest_eigenvalue(A) -> float:
     n = A.shape[0]
     if n > 2 and A.nnz:
         try:
-            return float(eigsh(A, k=1, which="LA", v0=np.ones(n), tol=1e-8, maxiter=5000)[0][0])
+            return float(eigsh(A, k=1, which="LA", v0=np.ones(n), tol=1e-6, maxiter=5000)[0][0])
         except (ArpackNoConvergence, ArpackError):
             pass
     return leading_eigenvector(A, max_iter=1000, tol=1e-8, lanczos=False)[1]

@@ -77,7 +77,9 @@ def farthest_points(indptr, indices, first, k, comp_size, priority):
                 continue
             if dist[v] > dist[best] or (
                 dist[v] == dist[best]
-                and (comp_size[v] > comp_size[best] or (comp_size[v] == comp_size[best] and priority[v] > priority[best]))
+                and (
+                    comp_size[v] > comp_size[best] or (comp_size[v] == comp_size[best] and priority[v] > priority[best])
+                )
             ):
                 best = v
         s = best

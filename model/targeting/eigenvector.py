@@ -24,12 +24,12 @@ from .registry import strategy
 
 
 @strategy("eigenvector")
-def eigenvector(G, count, rng, max_iter=1000, tol=1e-10, **params):
+def eigenvector(G, count, rng, max_iter=1000, tol=1e-8, **params):
     """Highest eigenvector centrality first; ties (e.g. zero scores) by degree, then at random.
 
     Params:
         max_iter: power-iteration rounds at most (default 1000).
-        tol: convergence tolerance on the L1 change per person (default 1e-10).
+        tol: convergence tolerance (Lanczos residual; L1 change per person in power iteration; 1e-8).
     """
     no_params("eigenvector", params)
     max_iter = number("eigenvector", "max_iter", max_iter, 1, integer=True)

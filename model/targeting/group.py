@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ._allocate import allocate
-from ._common import choice, csr_of, ids, no_params
+from ._common import choice, csr_of, ids, needs_graph, no_params
 from .community import pick_within
 from .registry import TargetingError, strategy
 
@@ -37,6 +37,7 @@ def group(G, count, rng, attribute=None, values=None, weights=None, within="degr
         within: "degree" (default) or "random".
     """
     no_params("group", params)
+    needs_graph("group", G)
     if not isinstance(attribute, str) or not attribute:
         raise TargetingError("strategy 'group' needs attribute = '...' naming a node attribute (e.g. 'deprivation')")
     if values is not None and weights is not None:
@@ -54,7 +55,12 @@ def group(G, count, rng, attribute=None, values=None, weights=None, within="degr
             raise TargetingError(f"strategy 'group': weights must be a table {{value = weight}}, got {weights!r}")
         w = np.zeros(len(labels))
         for key, weight in weights.items():
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            if (
+                isinstance(weight, bool)
+                or not isinstance(weight, (int, float))
+                or not math.isfinite(weight)
+                or weight < 0
+            ):
                 raise TargetingError(f"strategy 'group': weights[{key!r}] must be a number >= 0, got {weight!r}")
             w[match_value(key, labels, attribute, "group")] = float(weight)
     else:
@@ -88,7 +94,9 @@ def groups_of(G, csr, attribute: str, name: str, none=()) -> tuple[list, list[np
         try:
             by_value.setdefault(value, []).append(i)
         except TypeError:
-            raise TargetingError(f"strategy {name!r}: attribute {attribute!r} has an unusable value {value!r}") from None
+            raise TargetingError(
+                f"strategy {name!r}: attribute {attribute!r} has an unusable value {value!r}"
+            ) from None
     if not by_value:
         raise TargetingError(f"strategy {name!r}: no person has the attribute {attribute!r}")
     labels = list(by_value)

@@ -38,7 +38,7 @@ def nomination(G, count, rng, **params):
         asked += len(people)
         deg = indptr[people + 1] - indptr[people]
         pick = rng.random(len(people))
-        for person, d, u in zip(people, deg, pick):
+        for person, d, u in zip(people, deg, pick, strict=True):
             if d == 0:
                 continue
             friend = int(indices[indptr[person] + int(u * d)])

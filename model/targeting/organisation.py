@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import choice, csr_of, ids, no_params, number, top_positions
+from ._common import choice, csr_of, ids, needs_graph, no_params, number, top_positions
 from .community import louvain_groups
 from .group import groups_of
 from .registry import TargetingError, strategy
@@ -35,6 +35,7 @@ def organisation(G, count, rng, attribute=None, order="size", resolution=1.0, **
         resolution: Louvain resolution when no attribute is given (default 1).
     """
     no_params("organisation", params)
+    needs_graph("organisation", G)
     order = choice("organisation", "order", order, ("size", "degree", "random"))
     csr = csr_of(G)
     if attribute is None:

@@ -126,7 +126,7 @@ def _flag(name, param, value) -> bool:
     return value
 
 
-def against_heuristic(sampler: "Sampler", chosen, k: int, rng, size: int, start: int) -> np.ndarray:
+def against_heuristic(sampler: Sampler, chosen, k: int, rng, size: int, start: int) -> np.ndarray:
     """Keep ``chosen`` unless the heuristic seeds cover more of ``size`` fresh RR sets.
 
     Why: at low p most RR sets are one person, so coverage counts of the hubs are noisy (a few percent
@@ -190,8 +190,9 @@ class Sampler:
         if total <= len(rr) or rr.truncated:
             return rr
         members, ptr, truncated = self._draw(rr.first + len(rr), total - len(rr))
-        return RRSets(np.concatenate((rr.members, members)), np.concatenate((rr.ptr, ptr[1:] + rr.ptr[-1])),
-                      rr.first, truncated)
+        return RRSets(
+            np.concatenate((rr.members, members)), np.concatenate((rr.ptr, ptr[1:] + rr.ptr[-1])), rr.first, truncated
+        )
 
     def _draw(self, start: int, count: int):
         csr = self.csr
@@ -202,8 +203,19 @@ class Sampler:
 
         def run(b):
             visited = np.full(csr.n, -1, dtype=np.int64)
-            return _rr_block(csr.indptr, csr.indices, self.weights, self.model == "lt", self.p, self.depth,
-                             self.key, bounds[b], bounds[b + 1], visited, budget)
+            return _rr_block(
+                csr.indptr,
+                csr.indices,
+                self.weights,
+                self.model == "lt",
+                self.p,
+                self.depth,
+                self.key,
+                bounds[b],
+                bounds[b + 1],
+                visited,
+                budget,
+            )
 
         if blocks == 1:
             parts = [run(0)]
@@ -226,7 +238,8 @@ class Sampler:
             warnings.warn(
                 f"RR sampling stopped at {len(ptr) - 1} of {count} sets (memory cap of {MAX_ENTRIES} stored "
                 "members): the spread is near-critical; the seeds come from fewer samples (raise epsilon)",
-                RuntimeWarning, stacklevel=4,
+                RuntimeWarning,
+                stacklevel=4,
             )
         return members, ptr, truncated
 
@@ -239,8 +252,9 @@ def _sampler(name, G, behaviour, p, steps, rng) -> Sampler:
             "use celf, which simulates any rule"
         )
     if spec.get("initial", 0.0) > 0:
-        warnings.warn(f"strategy {name!r} ignores behaviour.initial (random initial adopters)", RuntimeWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"strategy {name!r} ignores behaviour.initial (random initial adopters)", RuntimeWarning, stacklevel=3
+        )
     depth = -1 if steps is None else number(name, "steps", steps, 0, integer=True)
     weight = spec.get("weight") if spec["rule"] == "linear_threshold" else None
     csr = csr_of(G, weight=weight)
@@ -367,7 +381,9 @@ def _max_cover(members, ptr, n, k, rank):
     for c in range(k):
         best = -1
         for v in range(n):
-            if not taken[v] and (best < 0 or cover[v] > cover[best] or (cover[v] == cover[best] and rank[v] > rank[best])):
+            if not taken[v] and (
+                best < 0 or cover[v] > cover[best] or (cover[v] == cover[best] and rank[v] > rank[best])
+            ):
                 best = v
         taken[best] = True
         chosen[c] = best

@@ -1,0 +1,408 @@
+"""Read and write network files: edge lists, CSV, GraphML, GML, GEXF and Pajek.
+
+What: ``load(path)`` picks the reader from the file name (``.edgelist`` ``.txt`` ``.csv`` ``.graphml``
+``.gml`` ``.gexf`` ``.net``, each optionally ``.gz`` or ``.bz2``) and returns an undirected
+``networkx.Graph`` with the file's node and edge attributes. ``save(G, path)`` writes the same formats.
+
+Why: researchers bring their own networks in whatever format their tools export, and a bad file should
+stop a run with one clear line, not a parser traceback. Every failure here raises ``NetworkError`` whose
+message starts with the path and names the problem.
+
+Conventions:
+
+* Node ids that are canonical integer strings (``"7"``, ``"-2"``, not ``"07"``) become ``int``, in every
+  format, so a file written from integer ids reads back with the same ids.
+* Multigraphs (Pajek, some GraphML) are collapsed to simple graphs; a repeated tie keeps the last
+  attributes. Directed files become undirected unless ``directed=True``.
+* Edge lists: ``source target [weight]`` per line, whitespace-separated; ``#`` and ``%`` start comments.
+* CSV: a header naming ``source`` and ``target`` columns (or ``from``/``to``, ``u``/``v``,
+  ``node1``/``node2``); other columns become edge attributes (numbers where they parse as numbers).
+  ``nodes=PATH`` adds a node CSV whose ``id`` (or ``node``/``name``) column names the node.
+
+Formats: GraphML (Brandes et al., graphml.graphdrawing.org), GML (Himsolt 1997), GEXF 1.2
+(gexf.net), Pajek (Batagelj & Mrvar); the XML and GML parsers are networkx's.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import math
+import os
+import re
+import warnings
+from pathlib import Path
+
+import networkx as nx
+
+from .errors import NetworkError
+
+__all__ = ["load", "save", "FORMATS"]
+
+FORMATS: dict[str, str] = {
+    ".edgelist": "edgelist",
+    ".edges": "edgelist",
+    ".txt": "edgelist",
+    ".csv": "csv",
+    ".graphml": "graphml",
+    ".gml": "gml",
+    ".gexf": "gexf",
+    ".net": "pajek",
+    ".pajek": "pajek",
+}
+_NAMES = {"edgelist", "csv", "graphml", "gml", "gexf", "pajek"}
+_COMPRESSED = {".gz": gzip, ".bz2": bz2}
+_INT = re.compile(r"-?(0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)\Z")
+_SOURCE = ("source", "from", "u", "node1", "src")
+_TARGET = ("target", "to", "v", "node2", "dst")
+_NODE_ID = ("id", "node", "name")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _short(exc: BaseException, limit: int = 160) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _node_id(token: str):
+    """``"12"`` -> 12; anything else stays a string."""
+    return int(token) if _INT.match(token) else token
+
+
+def _value(token: str):
+    """A CSV or Pajek cell: int or float where it reads as one, else the string."""
+    if _INT.match(token):
+        return int(token)
+    if _FLOAT.match(token):
+        return float(token)
+    return token
+
+
+def _split_name(path: Path, fmt: str | None) -> tuple[str, str | None]:
+    """(format, compression suffix) from the file name or the ``format`` option."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = suffixes[-1] if suffixes and suffixes[-1] in _COMPRESSED else None
+    if fmt is not None:
+        name = str(fmt).lower().lstrip(".")
+        name = FORMATS.get("." + name, name)
+        if name not in _NAMES:
+            raise NetworkError(f"{path}: unknown format {fmt!r}; use one of {', '.join(sorted(_NAMES))}")
+        return name, compression
+    ext = suffixes[-2] if compression and len(suffixes) >= 2 else (suffixes[-1] if suffixes and not compression else "")
+    if ext not in FORMATS:
+        shown = "".join(path.suffixes[-2:]) if compression else (path.suffix or "(none)")
+        raise NetworkError(
+            f"{path}: unknown network file extension {shown!r}; use .edgelist, .txt, .csv, .graphml, "
+            ".gml, .gexf or .net (optionally .gz or .bz2)"
+        )
+    return FORMATS[ext], compression
+
+
+def _read_bytes(path: Path, compression: str | None) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NetworkError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NetworkError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise NetworkError(f"{path}: cannot read ({exc.strerror or _short(exc)})") from None
+    if compression:
+        try:
+            data = _COMPRESSED[compression].decompress(data)
+        except Exception as exc:  # noqa: BLE001 - any decompressor failure is a bad file
+            raise NetworkError(f"{path}: not a valid {compression[1:]} file ({_short(exc)})") from None
+    if not data.strip():
+        raise NetworkError(f"{path}: empty file")
+    return data
+
+
+def _text(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NetworkError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _relabel_numeric(G: nx.Graph) -> nx.Graph:
+    """Turn canonical integer-string node ids into ints, unless that would merge two nodes."""
+    mapping = {v: int(v) for v in G if isinstance(v, str) and _INT.match(v)}
+    if not mapping:
+        return G
+    targets = set(mapping.values())
+    if len(targets) < len(mapping) or any(v in targets for v in G if not isinstance(v, str)):
+        return G
+    return nx.relabel_nodes(G, mapping, copy=True)
+
+
+def _shape(G: nx.Graph, directed: bool) -> nx.Graph:
+    """Simple graph, directed or not as asked, keeping graph, node and edge attributes."""
+    if G.is_multigraph() or G.is_directed() != directed:
+        H = nx.DiGraph() if directed else nx.Graph()
+        H.graph.update(G.graph)
+        H.add_nodes_from(G.nodes(data=True))
+        H.add_edges_from(G.edges(data=True))
+        if directed and not G.is_directed():
+            H.add_edges_from((v, u, d) for u, v, d in G.edges(data=True))
+        G = H
+    return G
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _read_edgelist(path: Path, text: str, directed: bool) -> nx.Graph:
+    G = nx.DiGraph() if directed else nx.Graph()
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("%"):
+            continue
+        fields = line.split()
+        if len(fields) not in (2, 3):
+            raise NetworkError(
+                f"{path}: line {number}: expected 'source target [weight]', got {len(fields)} field(s)"
+            )
+        u, v = _node_id(fields[0]), _node_id(fields[1])
+        if len(fields) == 3:
+            G.add_edge(u, v, weight=_number(path, fields[2], f"line {number}"))
+        else:
+            G.add_edge(u, v)
+    return G
+
+
+def _number(path: Path, token, where: str) -> float:
+    try:
+        value = float(token)
+    except (TypeError, ValueError):
+        raise NetworkError(f"{path}: {where}: weight {token!r} is not a number") from None
+    if not math.isfinite(value):
+        raise NetworkError(f"{path}: {where}: weight {token!r} is not a finite number")
+    return value
+
+
+def _csv_rows(path: Path, text: str):
+    lines = text.splitlines()
+    header_line = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), "")
+    try:
+        dialect = csv.Sniffer().sniff(header_line, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    body = [ln for ln in lines if not ln.lstrip().startswith("#")]
+    try:
+        rows = list(csv.reader(body, dialect))
+    except csv.Error as exc:
+        raise NetworkError(f"{path}: malformed CSV ({_short(exc)})") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise NetworkError(f"{path}: no header and no rows")
+    header = [h.strip() for h in rows[0]]
+    return header, rows[1:]
+
+
+def _column(path: Path, header: list[str], names: tuple[str, ...], what: str) -> int:
+    lowered = [h.lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    raise NetworkError(f"{path}: no {what} column in the header (found: {shown or 'nothing'})")
+
+
+def _read_csv(path: Path, text: str, directed: bool, weight: str | None) -> nx.Graph:
+    header, rows = _csv_rows(path, text)
+    s = _column(path, header, _SOURCE, "'source'")
+    t = _column(path, header, _TARGET, "'target'")
+    weight_col = (weight or "weight").lower()
+    G = nx.DiGraph() if directed else nx.Graph()
+    for number, row in enumerate(rows, 2):
+        if len(row) != len(header):
+            raise NetworkError(f"{path}: row {number}: {len(row)} fields but the header has {len(header)}")
+        u, v = row[s].strip(), row[t].strip()
+        if not u or not v:
+            raise NetworkError(f"{path}: row {number}: empty source or target")
+        attrs = {}
+        for i, (name, cell) in enumerate(zip(header, row)):
+            cell = cell.strip()
+            if i in (s, t) or cell == "":
+                continue
+            if name.lower() == weight_col:
+                attrs[name] = _number(path, cell, f"row {number}")
+            else:
+                attrs[name] = _value(cell)
+        G.add_edge(_node_id(u), _node_id(v), **attrs)
+    return G
+
+
+def _add_node_table(G: nx.Graph, nodes) -> None:
+    path = Path(os.fspath(nodes))
+    fmt, compression = _split_name(path, "csv")
+    header, rows = _csv_rows(path, _text(path, _read_bytes(path, compression)))
+    key = _column(path, header, _NODE_ID, "'id'")
+    for number, row in enumerate(rows, 2):
+        if len(row) != len(header):
+            raise NetworkError(f"{path}: row {number}: {len(row)} fields but the header has {len(header)}")
+        node = row[key].strip()
+        if not node:
+            raise NetworkError(f"{path}: row {number}: empty node id")
+        attrs = {h: _value(c.strip()) for i, (h, c) in enumerate(zip(header, row)) if i != key and c.strip()}
+        G.add_node(_node_id(node), **attrs)
+
+
+def _parse_gml(data: str) -> nx.Graph:
+    try:
+        return nx.parse_gml(data, label="label")
+    except nx.NetworkXError as exc:
+        if "label" not in str(exc):
+            raise
+        return nx.parse_gml(data, label=None)
+
+
+def _read_xmlish(path: Path, fmt: str, data: bytes) -> nx.Graph:
+    what = {"graphml": "GraphML", "gml": "GML", "gexf": "GEXF", "pajek": "Pajek"}[fmt]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if fmt == "graphml":
+                G = nx.read_graphml(io.BytesIO(data))
+            elif fmt == "gexf":
+                G = nx.read_gexf(io.BytesIO(data))
+            elif fmt == "gml":
+                G = _parse_gml(_text(path, data))
+            else:
+                G = nx.parse_pajek(_text(path, data).splitlines())
+    except NetworkError:
+        raise
+    except RecursionError:
+        raise NetworkError(f"{path}: not valid {what} (nested too deeply)") from None
+    except Exception as exc:  # noqa: BLE001 - parser internals raise many types; all mean a bad file
+        raise NetworkError(f"{path}: not valid {what} ({_short(exc)})") from None
+    for key in ("node_default", "edge_default"):
+        if G.graph.get(key) == {}:
+            del G.graph[key]
+    if fmt == "gexf":
+        for v, d in G.nodes(data=True):
+            if d.get("label") == str(v):
+                del d["label"]
+        for _, _, d in G.edges(data=True):
+            d.pop("id", None)
+    elif fmt == "pajek":
+        for _, d in G.nodes(data=True):
+            d.pop("id", None)
+            if d.get("x") == 0.0 and d.get("y") == 0.0:
+                del d["x"], d["y"]
+            if d.get("shape") == "ellipse":
+                del d["shape"]
+            for k, val in list(d.items()):
+                if isinstance(val, str):
+                    d[k] = {"True": True, "False": False}.get(val, _value(val))
+    return G
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load(path, *, format: str | None = None, directed: bool = False, weight: str | None = None, nodes=None) -> nx.Graph:
+    """Read a network file into a ``networkx.Graph`` (``DiGraph`` when ``directed=True``).
+
+    Args:
+        path: the file; the format comes from its extension (see ``FORMATS``), ``.gz``/``.bz2`` allowed.
+        format: read as this format whatever the extension (``"edgelist"``, ``"csv"``, ``"graphml"``,
+            ``"gml"``, ``"gexf"``, ``"pajek"``).
+        directed: keep arcs as a ``DiGraph``; by default ties are undirected.
+        weight: the edge attribute that holds tie weights; every value it has must be a finite number
+            and is stored as a float. Edge lists always keep a third column as ``weight``.
+        nodes: optional CSV of node attributes (an ``id`` column plus attribute columns).
+
+    Raises:
+        NetworkError: missing, unreadable, empty or malformed file, unknown extension, non-numeric weight.
+    """
+    try:
+        path = Path(os.fspath(path))
+    except TypeError:
+        raise NetworkError(f"{path!r}: not a file path") from None
+    if weight is not None and not isinstance(weight, str):
+        raise NetworkError(f"{path}: weight must be an attribute name, got {weight!r}")
+    fmt, compression = _split_name(path, format)
+    data = _read_bytes(path, compression)
+    if fmt == "edgelist":
+        G = _read_edgelist(path, _text(path, data), directed)
+    elif fmt == "csv":
+        G = _read_csv(path, _text(path, data), directed, weight)
+    else:
+        G = _shape(_read_xmlish(path, fmt, data), directed)
+    if nodes is not None:
+        _add_node_table(G, nodes)
+    if G.number_of_nodes() == 0:
+        raise NetworkError(f"{path}: no nodes and no edges")
+    if weight is not None:
+        for u, v, d in G.edges(data=True):
+            if weight in d:
+                d[weight] = _number(path, d[weight], f"edge ({u!r}, {v!r})")
+    return _relabel_numeric(G)
+
+
+def save(G: nx.Graph, path, *, format: str | None = None) -> Path:
+    """Write ``G`` in the format its file name names (the same formats ``load`` reads).
+
+    Graph-level attributes that are not scalars are left out of the XML and GML formats, which cannot
+    hold them; Pajek keeps node attributes as strings. Returns the path written.
+
+    Raises:
+        NetworkError: unknown extension, or the file cannot be written.
+    """
+    path = Path(os.fspath(path))
+    fmt, compression = _split_name(path, format)
+    H = G.copy()
+    for key, value in list(H.graph.items()):
+        if not isinstance(value, (str, int, float, bool)):
+            del H.graph[key]
+    try:
+        buffer = io.BytesIO()
+        if fmt == "edgelist":
+            lines = []
+            for v in H:
+                if not str(v) or len(str(v).split()) != 1 or str(v).startswith(("#", "%")):
+                    raise NetworkError(f"{path}: node id {v!r} cannot be written to an edge list; use .csv or .graphml")
+            for u, v, d in H.edges(data=True):
+                w = d.get("weight")
+                lines.append(f"{u} {v}" if w is None else f"{u} {v} {w}")
+            buffer.write(("\n".join(lines) + "\n").encode())
+        elif fmt == "csv":
+            columns = sorted({k for _, _, d in H.edges(data=True) for k in d})
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(["source", "target", *columns])
+            for u, v, d in H.edges(data=True):
+                writer.writerow([u, v, *(d.get(k, "") for k in columns)])
+            buffer.write(text.getvalue().encode())
+        elif fmt == "graphml":
+            nx.write_graphml(H, buffer)
+        elif fmt == "gml":
+            nx.write_gml(H, buffer)
+        elif fmt == "gexf":
+            nx.write_gexf(H, buffer)
+        else:
+            for _, d in H.nodes(data=True):
+                for k, val in list(d.items()):
+                    d[k] = str(val)
+            for _, _, d in H.edges(data=True):
+                for k, val in list(d.items()):
+                    if k != "weight":
+                        d[k] = str(val)
+            nx.write_pajek(H, buffer)
+        data = buffer.getvalue()
+        if compression:
+            data = _COMPRESSED[compression].compress(data)
+        path.write_bytes(data)
+    except NetworkError:
+        raise
+    except OSError as exc:
+        raise NetworkError(f"{path}: cannot write ({exc.strerror or _short(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - writer internals; report them as one line
+        raise NetworkError(f"{path}: cannot write as {fmt} ({_short(exc)})") from None
+    return path

@@ -97,7 +97,7 @@ def decimal_range(start, stop, step) -> list:
 def grid(vary: dict[str, list]) -> list[dict]:
     """The full factorial of ``vary`` as a list of {path: value}; the first path varies slowest."""
     paths = list(vary)
-    return [dict(zip(paths, combo)) for combo in itertools.product(*(vary[p] for p in paths))]
+    return [dict(zip(paths, combo, strict=False)) for combo in itertools.product(*(vary[p] for p in paths))]
 
 
 def problem(bounds: dict[str, Bound]) -> dict:
@@ -162,7 +162,13 @@ def analyze(spec: DesignSpec, raw: np.ndarray, y: np.ndarray, seed: int) -> list
                 for i, j in itertools.combinations(range(len(names)), 2):
                     v, c = float(res["S2"][i, j]), float(res["S2_conf"][i, j])
                     rows.append(
-                        {"parameter": f"{names[i]} x {names[j]}", "index": "S2", "value": v, "low": v - c, "high": v + c}
+                        {
+                            "parameter": f"{names[i]} x {names[j]}",
+                            "index": "S2",
+                            "value": v,
+                            "low": v - c,
+                            "high": v + c,
+                        }
                     )
         elif spec.kind == "morris":
             from SALib.analyze import morris
@@ -172,7 +178,9 @@ def analyze(spec: DesignSpec, raw: np.ndarray, y: np.ndarray, seed: int) -> list
                 v, c = float(res["mu_star"][i]), float(res["mu_star_conf"][i])
                 rows.append({"parameter": nm, "index": "mu_star", "value": v, "low": v - c, "high": v + c})
                 rows.append({"parameter": nm, "index": "mu", "value": float(res["mu"][i]), "low": None, "high": None})
-                rows.append({"parameter": nm, "index": "sigma", "value": float(res["sigma"][i]), "low": None, "high": None})
+                rows.append(
+                    {"parameter": nm, "index": "sigma", "value": float(res["sigma"][i]), "low": None, "high": None}
+                )
         else:
             raise ValueError(f"no sensitivity analysis for design kind {spec.kind!r}")
     return rows

@@ -40,9 +40,29 @@ import numpy as np
 
 from .design import ALIASES, KINDS, Bound, DesignSpec, decimal_range, grid, sample
 
-__all__ = ["Experiment", "MetricsSpec", "RunSpec", "canonical_json", "run_id_of", "seed_of", "network_seed", "apply_params"]
+__all__ = [
+    "Experiment",
+    "MetricsSpec",
+    "RunSpec",
+    "canonical_json",
+    "run_id_of",
+    "seed_of",
+    "network_seed",
+    "apply_params",
+]
 
-TOP_KEYS = ("name", "description", "seed", "replicates", "base", "vary", "design", "metrics", "rng_streams", "network_policy")
+TOP_KEYS = (
+    "name",
+    "description",
+    "seed",
+    "replicates",
+    "base",
+    "vary",
+    "design",
+    "metrics",
+    "rng_streams",
+    "network_policy",
+)
 RNG_STREAMS = ("independent", "common")
 NETWORK_POLICIES = ("shared", "per_run")
 MAX_RUNS = 50_000_000
@@ -72,7 +92,7 @@ class MetricsSpec:
     keep_timeseries: bool = False
 
 
-def _err(source: str, where: str, msg: str) -> "ValueError":
+def _err(source: str, where: str, msg: str) -> ValueError:
     from model.scenario import ScenarioError
 
     return ScenarioError(f"{source}: {where}: {msg}")
@@ -227,7 +247,7 @@ class Experiment:
 
     # --- reading -------------------------------------------------------------------------------
     @classmethod
-    def from_toml(cls, path) -> "Experiment":
+    def from_toml(cls, path) -> Experiment:
         """Read, validate and plan an experiment file (relative paths resolve beside the file)."""
         from model.scenario import read_toml
 
@@ -263,7 +283,9 @@ class Experiment:
             raise _err(source, "rng_streams", f"must be one of {', '.join(RNG_STREAMS)}, got {rng_streams!r}")
         network_policy = data.get("network_policy", "shared")
         if network_policy not in NETWORK_POLICIES:
-            raise _err(source, "network_policy", f"must be one of {', '.join(NETWORK_POLICIES)}, got {network_policy!r}")
+            raise _err(
+                source, "network_policy", f"must be one of {', '.join(NETWORK_POLICIES)}, got {network_policy!r}"
+            )
 
         base = data.get("base")
         if base is None:
@@ -304,9 +326,10 @@ class Experiment:
 
     # --- planning ------------------------------------------------------------------------------
     def _plan_points(self) -> None:
+        from pydantic import ValidationError
+
         from model import Scenario
         from model.scenario import format_validation_error
-        from pydantic import ValidationError
 
         self.base_run = _resolve_paths(self.base, self.base_dir)
         try:
@@ -319,7 +342,8 @@ class Experiment:
             values, raw = sample(self.design, self.seed)
             paths = list(self.design.bounds)
             sampled = [
-                {p: (int(v) if self.design.bounds[p].integer else float(v)) for p, v in zip(paths, row)} for row in values
+                {p: (int(v) if self.design.bounds[p].integer else float(v)) for p, v in zip(paths, row, strict=False)}
+                for row in values
             ]
             points, samples = [], []
             for combo in combos:
@@ -357,7 +381,9 @@ class Experiment:
             loc = loc_msg.split(":", 1)[0]
             culprit = next((p for p in params if loc == p or loc.startswith(p + ".")), None)
             if culprit is None:
-                culprit = next((p for p in params if p.startswith(loc + ".") or p.split(".")[0] == loc.split(".")[0]), None)
+                culprit = next(
+                    (p for p in params if p.startswith(loc + ".") or p.split(".")[0] == loc.split(".")[0]), None
+                )
             table = "design.bounds" if culprit in self.design.bounds else "vary"
             if culprit is not None:
                 where = f'{table}."{culprit}" = {params[culprit]!r}'
@@ -389,7 +415,7 @@ class Experiment:
         """Every run: point-major, replicates within a point."""
         base_key = self.base_key
         runs = []
-        for i, (params, sample_) in enumerate(zip(self.points, self.samples)):
+        for i, (params, sample_) in enumerate(zip(self.points, self.samples, strict=False)):
             for r in range(self.replicates):
                 rid = run_id_of(base_key, self.seed, params, r, sample_)
                 runs.append(RunSpec(rid, i, r, seed_of(self.seed, rid, r, self.rng_streams), params))
@@ -465,7 +491,9 @@ def _parse_vary(vary, source: str) -> dict[str, list]:
         if not isinstance(path, str) or not path or any(not part for part in path.split(".")):
             raise _err(source, where, "is not a dotted path into the scenario (e.g. behaviours.0.p)")
         if path == "seed" or path.startswith("seed."):
-            raise _err(source, where, "the seed is not varied: every run's seed derives from the root seed; use replicates")
+            raise _err(
+                source, where, "the seed is not varied: every run's seed derives from the root seed; use replicates"
+            )
         if isinstance(spec, dict):
             keys = set(spec)
             if keys != {"start", "stop", "step"}:
@@ -486,7 +514,7 @@ def _parse_vary(vary, source: str) -> dict[str, list]:
             keys = [canonical_json(v) for v in values]
         except (TypeError, ValueError):
             raise _err(source, where, "values must be numbers, strings, booleans, lists or tables") from None
-        dup = next((v for v, k in zip(values, keys) if keys.count(k) > 1), None)
+        dup = next((v for v, k in zip(values, keys, strict=False) if keys.count(k) > 1), None)
         if dup is not None:
             raise _err(source, where, f"value {dup!r} is listed twice")
         out[path] = values
@@ -522,7 +550,9 @@ def _parse_design(design, source: str) -> DesignSpec:
         raise _err(source, "design.samples", f"must be a positive integer, got {samples!r}")
     if kind == "sobol" and samples & (samples - 1):
         lower = 1 << (samples.bit_length() - 1)
-        raise _err(source, "design.samples", f"a Sobol design needs a power of two, got {samples} (try {lower} or {lower * 2})")
+        raise _err(
+            source, "design.samples", f"a Sobol design needs a power of two, got {samples} (try {lower} or {lower * 2})"
+        )
     second_order = design.get("second_order", True)
     if not isinstance(second_order, bool):
         raise _err(source, "design.second_order", "must be true or false")
@@ -531,7 +561,7 @@ def _parse_design(design, source: str) -> DesignSpec:
         raise _err(source, "design.levels", f"must be an even integer >= 2, got {levels!r}")
     raw_bounds = design.get("bounds")
     if not isinstance(raw_bounds, dict) or not raw_bounds:
-        raise _err(source, "design.bounds", f"a {kind} design needs bounds: \"path\" = {{low = ..., high = ...}}")
+        raise _err(source, "design.bounds", f'a {kind} design needs bounds: "path" = {{low = ..., high = ...}}')
     bounds: dict[str, Bound] = {}
     for path, b in raw_bounds.items():
         where = f'design.bounds."{path}"'

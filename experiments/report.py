@@ -70,9 +70,7 @@ def _band(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
     prefixes = ("final.", "gap.", "time.", "economics.")
-    return [
-        c for c in df.columns if (c.startswith(prefixes) or c == "cost") and pd.api.types.is_numeric_dtype(df[c])
-    ]
+    return [c for c in df.columns if (c.startswith(prefixes) or c == "cost") and pd.api.types.is_numeric_dtype(df[c])]
 
 
 def _behaviours(df: pd.DataFrame) -> list[str]:
@@ -96,7 +94,19 @@ def summarise(df: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
         params = {p: g[p].iloc[0] for p in paths if p in g.columns}
         for m in metrics:
             n, mean, sd, low, high = _t_interval(g[m].tolist())
-            rows.append({"point": point, **params, "metric": m, "runs": len(g), "n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high})
+            rows.append(
+                {
+                    "point": point,
+                    **params,
+                    "metric": m,
+                    "runs": len(g),
+                    "n": n,
+                    "mean": mean,
+                    "sd": sd,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -140,7 +150,7 @@ def _facet_keys(df: pd.DataFrame, facets: list[str], limit: int = 6):
 def _facet_title(facets, key) -> str:
     if key == ("all",):
         return "pooled over " + ", ".join(facets)
-    return ", ".join(f"{p} = {_label_value(v)}" for p, v in zip(facets, key))
+    return ", ".join(f"{p} = {_label_value(v)}" for p, v in zip(facets, key, strict=False))
 
 
 def _padded(series_list, length: int = 0) -> np.ndarray:
@@ -169,7 +179,7 @@ def curves_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
     ncols = 2 if len(keys) == 4 else min(3, len(keys))
     nrows = math.ceil(len(keys) / ncols)
     fig, axes = _figure(4.2 * ncols + 0.6 if len(keys) > 1 else 6.5, 3.3 * nrows + 0.5, ncols, nrows)
-    for ax, (key, sub) in zip(axes, keys):
+    for ax, (key, sub) in zip(axes, keys, strict=False):
         ax.xaxis.get_major_locator().set_params(integer=True)
         groups = list(sub.groupby(lines, sort=True)) if lines else [((), sub)]
         if len(groups) > MAX_CURVES:
@@ -208,7 +218,7 @@ def comparison_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
     ncols = min(3, len(keys))
     nrows = math.ceil(len(keys) / ncols)
     fig, axes = _figure(4.2 * ncols + 0.6 if len(keys) > 1 else 6.5, 3.3 * nrows + 0.5, ncols, nrows)
-    for ax, (key, sub) in zip(axes, keys):
+    for ax, (key, sub) in zip(axes, keys, strict=False):
         hues = list(sub.groupby(hue, sort=True)) if hue else [(None, sub)]
         for i, (h, g) in enumerate(hues):
             colour = COLOURS[i % len(COLOURS)]
@@ -219,7 +229,9 @@ def comparison_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
                 mean = np.array([s[2] for s in stats_])
                 low = np.array([s[4] for s in stats_])
                 high = np.array([s[5] for s in stats_])
-                ax.errorbar(xs, mean, yerr=[mean - low, high - mean], color=colour, marker="o", capsize=3, lw=1.6, label=label)
+                ax.errorbar(
+                    xs, mean, yerr=[mean - low, high - mean], color=colour, marker="o", capsize=3, lw=1.6, label=label
+                )
             else:
                 n, mean, sd, low, high = _t_interval(g[col].tolist())
                 ax.bar(i, mean, color=colour, alpha=0.85, label=label)
@@ -278,7 +290,7 @@ def effects_figure(df: pd.DataFrame, behaviour: str, sampled: list[str]):
     ncols = min(3, len(sampled))
     nrows = math.ceil(len(sampled) / ncols)
     fig, axes = _figure(4.0 * ncols + 0.6, 3.2 * nrows + 0.4, ncols, nrows)
-    for ax, p in zip(axes, sampled):
+    for ax, p in zip(axes, sampled, strict=False):
         ax.scatter(means[p], means[col], s=10, alpha=0.6, color=COLOURS[0])
         ax.set_xlabel(p)
         ax.grid(alpha=0.3)
@@ -297,7 +309,14 @@ def _design_spec(info: dict):
     if not d:
         return None
     bounds = {p: Bound(lo, hi, bool(integer)) for p, (lo, hi, integer) in d["bounds"].items()}
-    return DesignSpec(d["kind"], d["samples"], bounds, d.get("second_order", True), d.get("levels", 4), tuple(info.get("design", {}).get("outputs", [])))
+    return DesignSpec(
+        d["kind"],
+        d["samples"],
+        bounds,
+        d.get("second_order", True),
+        d.get("levels", 4),
+        tuple(info.get("design", {}).get("outputs", [])),
+    )
 
 
 def sensitivity(root, df: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -330,7 +349,7 @@ def sensitivity(root, df: pd.DataFrame | None = None) -> tuple[pd.DataFrame, lis
                 notes.append(f"{out}: no such metric column")
                 continue
             y = ok.groupby("point")[out].mean().reindex(d["point"]).to_numpy(dtype=float)
-            where = ", ".join(f"{p} = {_label_value(v)}" for p, v in zip(grid_paths, key))
+            where = ", ".join(f"{p} = {_label_value(v)}" for p, v in zip(grid_paths, key, strict=False))
             if np.isnan(y).any():
                 missing = int(np.isnan(y).sum())
                 notes.append(
@@ -339,12 +358,14 @@ def sensitivity(root, df: pd.DataFrame | None = None) -> tuple[pd.DataFrame, lis
                 )
                 continue
             try:
-                result = analyze(spec, d[raw_cols].to_numpy(dtype=float), y, seed=int(info.get("experiment", {}).get("seed", 0)))
+                result = analyze(
+                    spec, d[raw_cols].to_numpy(dtype=float), y, seed=int(info.get("experiment", {}).get("seed", 0))
+                )
             except Exception as exc:  # noqa: BLE001 - SALib's own complaints go in the notes
                 notes.append(f"{out}: analysis failed ({type(exc).__name__}: {exc})")
                 continue
             for r in result:
-                rows.append({"output": out, **dict(zip(grid_paths, key)), **r})
+                rows.append({"output": out, **dict(zip(grid_paths, key, strict=False)), **r})
     return pd.DataFrame(rows), notes
 
 
@@ -356,7 +377,7 @@ def sensitivity_figure(ind: pd.DataFrame, output: str, kind: str, grid_paths: li
     ncols = min(3, len(combos))
     nrows = math.ceil(len(combos) / ncols)
     fig, axes = _figure(4.4 * ncols + 0.8, 3.4 * nrows + 0.5, ncols, nrows, sharey=False)
-    for ax, (key, g) in zip(axes, combos):
+    for ax, (key, g) in zip(axes, combos, strict=False):
         key = key if isinstance(key, tuple) else (key,)
         if kind == "sobol":
             params = list(dict.fromkeys(g[g["index"] == "S1"]["parameter"]))
@@ -375,15 +396,21 @@ def sensitivity_figure(ind: pd.DataFrame, output: str, kind: str, grid_paths: li
             sg = g[g["index"] == "sigma"].set_index("parameter").reindex(ms.index)
             v = ms["value"].to_numpy(dtype=float)
             ax.errorbar(
-                v, sg["value"].to_numpy(dtype=float), xerr=[v - ms["low"].to_numpy(dtype=float), ms["high"].to_numpy(dtype=float) - v],
-                fmt="o", color=COLOURS[0], capsize=3,
+                v,
+                sg["value"].to_numpy(dtype=float),
+                xerr=[v - ms["low"].to_numpy(dtype=float), ms["high"].to_numpy(dtype=float) - v],
+                fmt="o",
+                color=COLOURS[0],
+                capsize=3,
             )
-            for name, xv, yv in zip(ms.index, v, sg["value"].to_numpy(dtype=float)):
+            for name, xv, yv in zip(ms.index, v, sg["value"].to_numpy(dtype=float), strict=False):
                 ax.annotate(name, (xv, yv), fontsize=8, xytext=(4, 4), textcoords="offset points")
             ax.set_xlabel("mu* (95% interval)")
             ax.set_ylabel("sigma")
         if grid_paths:
-            ax.set_title(", ".join(f"{p} = {_label_value(v)}" for p, v in zip(grid_paths, key)), fontsize=9)
+            ax.set_title(
+                ", ".join(f"{p} = {_label_value(v)}" for p, v in zip(grid_paths, key, strict=False)), fontsize=9
+            )
         ax.grid(alpha=0.3)
     for ax in axes[len(combos) :]:
         ax.set_visible(False)
@@ -408,7 +435,7 @@ def _table_html(df: pd.DataFrame, left: set[str] = frozenset()) -> str:
     body = []
     for row in df.itertuples(index=False):
         cells = []
-        for c, v in zip(df.columns, row):
+        for c, v in zip(df.columns, row, strict=False):
             text = _label_value(v) if not (isinstance(v, float) and math.isnan(v)) else ""
             cells.append(f'<td class="{"l" if c in left else ""}">{html.escape(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -498,7 +525,9 @@ def report(root, out=None) -> Path:
     summary = summarise(df, paths)
     if not summary.empty:
         summary.to_csv(out / "summary.csv", index=False)
-        main = [f"final.{b}" for b in behaviours] + sorted(c for c in summary["metric"].unique() if c.startswith("gap."))
+        main = [f"final.{b}" for b in behaviours] + sorted(
+            c for c in summary["metric"].unique() if c.startswith("gap.")
+        )
         main += sorted(c for c in summary["metric"].unique() if c.startswith("time."))
         table = _point_table(summary, paths, main)
         parts.append("<h2>Outcomes per design point: mean [95% interval]</h2>")
@@ -520,14 +549,22 @@ def report(root, out=None) -> Path:
         if any(f"series.{b}" in df.columns for b in behaviours):
             parts.append("<h2>Adoption curves</h2>")
             for b in behaviours:
-                add_figure(curves_figure(df, b, grid_paths), f"adoption_curves_{b}.png" if len(behaviours) > 1 else "adoption_curves.png")
+                add_figure(
+                    curves_figure(df, b, grid_paths),
+                    f"adoption_curves_{b}.png" if len(behaviours) > 1 else "adoption_curves.png",
+                )
         else:
             parts.append("<h2>Adoption curves</h2>")
-            parts.append('<p class="note">Not kept: set <code>keep_timeseries = true</code> under [metrics] to get curves.</p>')
+            parts.append(
+                '<p class="note">Not kept: set <code>keep_timeseries = true</code> under [metrics] to get curves.</p>'
+            )
         if grid_paths:
             parts.append("<h2>Comparison</h2>")
             for b in behaviours:
-                add_figure(comparison_figure(df, b, grid_paths), f"comparison_{b}.png" if len(behaviours) > 1 else "comparison.png")
+                add_figure(
+                    comparison_figure(df, b, grid_paths),
+                    f"comparison_{b}.png" if len(behaviours) > 1 else "comparison.png",
+                )
         if any(c.startswith(f"final.{b}.") for b in behaviours for c in df.columns):
             parts.append("<h2>Adoption by group</h2>")
             for b in behaviours:
@@ -552,11 +589,13 @@ def report(root, out=None) -> Path:
             shown = ind.copy()
             shown["95% interval"] = [
                 "" if (lo is None or (isinstance(lo, float) and math.isnan(lo))) else f"[{lo:.3f}, {hi:.3f}]"
-                for lo, hi in zip(shown["low"], shown["high"])
+                for lo, hi in zip(shown["low"], shown["high"], strict=False)
             ]
             shown["value"] = shown["value"].map(lambda v: f"{v:.3f}")
             shown = shown.drop(columns=["low", "high"])
-            parts.append(_table_html(shown.head(MAX_TABLE_ROWS * 2), left={"output", "parameter", "index", *grid_paths}))
+            parts.append(
+                _table_html(shown.head(MAX_TABLE_ROWS * 2), left={"output", "parameter", "index", *grid_paths})
+            )
             parts.append(
                 '<p class="note">Indices use the mean over replicates at each design point; SALib assumes a deterministic '
                 "model, so replicate noise shows up as interaction (ST above S1) and widens the intervals. All in sensitivity.csv.</p>"
@@ -566,14 +605,18 @@ def report(root, out=None) -> Path:
     if n_failed:
         parts.append("<h2>Failed runs</h2>")
         failed = df[df["status"] == "failed"]
-        counts = failed.groupby("error", dropna=False).size().reset_index(name="runs").sort_values("runs", ascending=False)
+        counts = (
+            failed.groupby("error", dropna=False).size().reset_index(name="runs").sort_values("runs", ascending=False)
+        )
         parts.append(_table_html(counts, left={"error"}))
         cols = ["run_id", "point", *paths, "replicate", "error"]
-        parts.append(_table_html(failed[[c for c in cols if c in failed.columns]].head(20), left={"run_id", "error", *paths}))
+        parts.append(
+            _table_html(failed[[c for c in cols if c in failed.columns]].head(20), left={"run_id", "error", *paths})
+        )
 
     parts.append(
         f'<p class="note">Written {time.strftime("%Y-%m-%d %H:%M")} by <code>wellspread report</code>. '
-        f"Query the runs with <code>wellspread query {html.escape(str(root))} \"select ... from runs\"</code>.</p>"
+        f'Query the runs with <code>wellspread query {html.escape(str(root))} "select ... from runs"</code>.</p>'
     )
     page = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

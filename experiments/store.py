@@ -172,7 +172,9 @@ class Store:
                     f"identity {str(info.get('identity'))[:12]}); choose another --out"
                 )
             if not resume:
-                raise ValueError(f"{root}: already holds this sweep; pass --resume to continue it, or choose another --out")
+                raise ValueError(
+                    f"{root}: already holds this sweep; pass --resume to continue it, or choose another --out"
+                )
         elif (root / RUNS_DIR).is_dir() and any((root / RUNS_DIR).iterdir()):
             raise ValueError(f"{root}: has a runs/ folder but no sweep.json; choose another --out")
 
@@ -218,8 +220,10 @@ class Store:
         atomic_write_parquet(table, self.design_path)
 
     def lock(self) -> None:
-        import fcntl
-
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock
+            return
         fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -242,7 +246,7 @@ class Store:
         out: dict[str, str] = {}
         for part in self.parts():
             t = pq.read_table(part, columns=["run_id", "status"])
-            for rid, st in zip(t.column("run_id").to_pylist(), t.column("status").to_pylist()):
+            for rid, st in zip(t.column("run_id").to_pylist(), t.column("status").to_pylist(), strict=False):
                 if out.get(rid) != "ok":
                     out[rid] = st
         return out
@@ -275,7 +279,18 @@ def _versions() -> dict:
     from importlib import metadata
 
     out = {"python": platform.python_version()}
-    for dist in ("wellspread", "numpy", "numba", "networkx", "Mesa", "pandas", "pyarrow", "dask", "distributed", "SALib"):
+    for dist in (
+        "wellspread",
+        "numpy",
+        "numba",
+        "networkx",
+        "Mesa",
+        "pandas",
+        "pyarrow",
+        "dask",
+        "distributed",
+        "SALib",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -6,7 +6,7 @@ import math
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -20,18 +20,26 @@ LOG_EVERY_SECONDS = 30.0
 @app.command()
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="experiment TOML file")],
-    out: Annotated[Optional[Path], typer.Option(help="results folder (default results/<experiment file stem>)")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="local worker processes (default: one per core)")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(help="address of a running Dask scheduler, e.g. tcp://host:8786")] = None,
-    slurm_queue: Annotated[Optional[str], typer.Option(help="SLURM partition: run on SLURM jobs via dask-jobqueue")] = None,
-    slurm_cores: Annotated[Optional[int], typer.Option(min=1, help="SLURM: cores (= worker processes) per job")] = None,
-    slurm_memory: Annotated[Optional[str], typer.Option(help="SLURM: memory per job, e.g. 16GB")] = None,
-    slurm_walltime: Annotated[Optional[str], typer.Option(help="SLURM: walltime per job, e.g. 02:00:00")] = None,
-    slurm_jobs: Annotated[Optional[int], typer.Option(min=1, help="SLURM: number of jobs")] = None,
-    slurm_account: Annotated[Optional[str], typer.Option(help="SLURM: account to charge")] = None,
+    out: Annotated[Path | None, typer.Option(help="results folder (default results/<experiment file stem>)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: one per core)")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    ] = None,
+    slurm_queue: Annotated[
+        str | None, typer.Option(help="SLURM partition: run on SLURM jobs via dask-jobqueue")
+    ] = None,
+    slurm_cores: Annotated[int | None, typer.Option(min=1, help="SLURM: cores (= worker processes) per job")] = None,
+    slurm_memory: Annotated[str | None, typer.Option(help="SLURM: memory per job, e.g. 16GB")] = None,
+    slurm_walltime: Annotated[str | None, typer.Option(help="SLURM: walltime per job, e.g. 02:00:00")] = None,
+    slurm_jobs: Annotated[int | None, typer.Option(min=1, help="SLURM: number of jobs")] = None,
+    slurm_account: Annotated[str | None, typer.Option(help="SLURM: account to charge")] = None,
     resume: Annotated[bool, typer.Option(help="continue a sweep in --out: finished runs are skipped")] = False,
-    batch_size: Annotated[Optional[int], typer.Option(min=1, help="runs per Dask task (default: about 1 s of work)")] = None,
-    retries: Annotated[int, typer.Option(min=0, help="extra attempts of a run that raises before it is recorded as failed")] = 2,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="runs per Dask task (default: about 1 s of work)")
+    ] = None,
+    retries: Annotated[
+        int, typer.Option(min=0, help="extra attempts of a run that raises before it is recorded as failed")
+    ] = 2,
 ):
     """Run an experiment's sweep on Dask (a local cluster by default); resumable, results in Parquet."""
     from .experiment import Experiment
@@ -69,8 +77,15 @@ def sweep(
         )
         with _progress_display(exp.n_runs) as hook:
             res = run_sweep(
-                exp, out, workers=workers, scheduler=scheduler, slurm=slurm, resume=resume,
-                progress=hook, batch_size=batch_size, retries=retries,
+                exp,
+                out,
+                workers=workers,
+                scheduler=scheduler,
+                slurm=slurm,
+                resume=resume,
+                progress=hook,
+                batch_size=batch_size,
+                retries=retries,
             )
         skipped = f", {res.skipped} already done" if res.skipped else ""
         console.print(
@@ -81,7 +96,8 @@ def sweep(
             err_console.print(
                 f"{res.failed} runs failed: see their error with  wellspread query {res.out} "
                 "\"select error, count(*) from runs where status = 'failed' group by error\"",
-                highlight=False, markup=False,
+                highlight=False,
+                markup=False,
             )
         console.print(f"next: wellspread report {res.out}", highlight=False)
 
@@ -124,7 +140,9 @@ class _progress_display:
 @app.command()
 def report(
     directory: Annotated[Path, typer.Argument(help="results folder of a sweep")],
-    out: Annotated[Optional[Path], typer.Option(help="where to write report.html and the PNGs (default: the folder)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="where to write report.html and the PNGs (default: the folder)")
+    ] = None,
 ):
     """Tables with 95% intervals, adoption curves, comparisons and sensitivity indices: PNGs + report.html."""
     from .report import report as write_report
@@ -137,7 +155,10 @@ def report(
 @app.command()
 def query(
     directory: Annotated[Path, typer.Argument(help="results folder of a sweep")],
-    sql: Annotated[str, typer.Argument(help='SQL over the table "runs" (also "design", "all_rows"), e.g. "select count(*) from runs"')],
+    sql: Annotated[
+        str,
+        typer.Argument(help='SQL over the table "runs" (also "design", "all_rows"), e.g. "select count(*) from runs"'),
+    ],
     max_rows: Annotated[int, typer.Option(min=1, help="rows to print")] = 200,
     csv: Annotated[bool, typer.Option(help="print CSV instead of a table")] = False,
 ):

@@ -65,13 +65,14 @@ def plan_seeds(
     spec: SeedingSpec = scenario.seeding
     ranking_graph = G if among is None else among
     if G is None:
-        return _plan_on_arrays(csr, spec, rng)
+        return _plan_on_arrays(csr, spec, params, rng)
     params = dict(spec.params)
     if spec.strategy == "given":
         params["nodes"] = spec.nodes
-    if spec.strategy in SIMULATING_STRATEGIES and "behaviour" not in params:
-        # influence maximisation estimates spread under the scenario's own (first) rule
-        params["behaviour"] = scenario.behaviours[0].model_dump(exclude={"name", "initial"})
+    if spec.strategy in SIMULATING_STRATEGIES:
+        # influence maximisation estimates spread under the scenario's own (first) rule and horizon
+        params.setdefault("behaviour", scenario.behaviours[0].model_dump(exclude={"name", "initial"}))
+        params.setdefault("steps", scenario.steps)
     costs = person_costs(G, csr, spec.cost)
     if spec.budget is None:
         ranked = select_seeds(ranking_graph, spec.strategy, spec.count, seed=rng, **params)
@@ -113,19 +114,11 @@ def _within_budget(costs: np.ndarray, budget: float) -> np.ndarray:
     return keep
 
 
-def _plan_on_arrays(csr: CSR, spec: SeedingSpec, rng: np.random.Generator) -> SeedPlan:
-    """Networks built as arrays: the strategies that need no graph object (random, degree, given)."""
+def _plan_on_arrays(csr: CSR, spec: SeedingSpec, params: dict, rng: np.random.Generator) -> SeedPlan:
+    """Networks built as arrays: strategies run on the CSR itself (those needing attributes cannot)."""
     if spec.budget is not None or spec.phases or not isinstance(spec.cost, (int, float)):
-        raise ValueError("budgets, phases and costs need a networkx network (network.arrays = false)")
-    if spec.strategy == "random":
-        positions = rng.choice(csr.n, size=min(spec.count, csr.n), replace=False)
-    elif spec.strategy == "degree":
-        order = np.lexsort((rng.permutation(csr.n), -csr.degree))
-        positions = order[: spec.count]
-    elif spec.strategy == "given":
-        positions = csr.positions(spec.nodes)
-    else:
-        raise ValueError(f"strategy {spec.strategy!r} needs a networkx network; with network.arrays use random, degree or given")
-    positions = np.asarray(positions, dtype=np.int64)
+        raise ValueError("budgets, phases and per-person costs need a networkx network (network.arrays = false)")
+    ranked = select_seeds(csr, spec.strategy, spec.count, seed=rng, **params)
+    positions = csr.positions(ranked.tolist())
     costs = np.full(len(positions), float(spec.cost))
-    return SeedPlan(np.array(csr.ids(positions)), positions, np.zeros(len(positions), dtype=np.int64), float(costs.sum()), costs)
+    return SeedPlan(ranked, positions, np.zeros(len(positions), dtype=np.int64), float(costs.sum()), costs)

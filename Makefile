@@ -8,7 +8,7 @@ PYTHON ?= $(shell for v in 3.12 3.13; do \
 	  for p in $$HOME/.pyenv/versions/$$v*/bin/python$$v; do [ -x "$$p" ] && { echo $$p; exit; }; done; \
 	done)
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
-STRATEGIES ?= random,degree
+STRATEGIES ?= random,degree,kcore,pagerank,betweenness,diffusion_centrality,degree_discount,nomination,community,clustered,dispersed,organisation
 
 .PHONY: run test dashboard bench clean
 

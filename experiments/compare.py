@@ -52,6 +52,7 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
         b = results[0].behaviours.index(behaviour) if behaviour else 0
         finals = np.array([r.history[-1, b, 0] for r in results])
         mean, low, high = mean_interval(finals)
+        low, high = max(low, 0.0), min(high, 1.0)  # a share: the t-interval is cut to [0, 1]
         seeds = np.array([max(len(r.seeds), 1) for r in results])
         gained = np.array([r.adopters_gained(b) for r in results], dtype=float)
         row = {

@@ -58,7 +58,7 @@ class Organisations:
                     self.agents.append(Organisation(model, kind, int(key), members, spec.threshold))
         if not self.agents:
             raise ValueError(f"organisations: nobody belongs to any of {', '.join(spec.attributes)}")
-        self._members_of: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=np.int64))
+        self._members_of: tuple = (0, None)
         self._link()
         self.behaviours = model.behaviour_indices(spec.behaviours)
         for agent in self._initial(rng):
@@ -75,6 +75,8 @@ class Organisations:
         W = (M @ A @ M.T).tolil()
         W.setdiag(0)
         W = W.tocsr()
+        W.eliminate_zeros()
+        self._W, self._weight = W, np.asarray(W.sum(axis=1)).ravel()
         for j, agent in enumerate(self.agents):
             start, end = W.indptr[j], W.indptr[j + 1]
             agent.partners, agent.weights = W.indices[start:end], W.data[start:end]
@@ -88,6 +90,20 @@ class Organisations:
         return sorted(pool, key=lambda a: (-key(a), a.kind, a.key))[: spec.count]
 
     def step(self) -> None:
+        """Every organisation's decision at once: the vectorised form of ``Organisation.step``.
+
+        committed share = W c / W 1 (partners' ties, by weight); commit when it reaches the
+        threshold; committing is for good. Tests check it against the agents' own ``step``.
+        """
+        committed = np.array([a.committed for a in self.agents], dtype=float)
+        if committed.all():
+            return
+        share = np.divide(self._W @ committed, self._weight, out=np.zeros(len(committed)), where=self._weight > 0)
+        for agent, now in zip(self.agents, (committed > 0) | (share >= self.spec.threshold)):
+            agent.committed = bool(now)
+
+    def step_agents(self) -> None:
+        """The same round, asking each Organisation agent (the readable reference form)."""
         for agent in self.agents:
             agent.step()
         for agent in self.agents:
@@ -98,12 +114,12 @@ class Organisations:
 
     def contribute(self, effects) -> None:
         """Committed organisations improve their members' environment for this round."""
+        from .interventions import Reached
+
         committed = self.committed()
         if not committed:
             return
         if len(committed) != self._members_of[0]:  # commitments only grow: recompute when they do
-            self._members_of = (len(committed), np.unique(np.concatenate([a.members for a in committed])))
-        people = self._members_of[1]
-        for b in self.behaviours:
-            effects.offset[b, people] += self.spec.effect
-            effects.shift[b, people] += self.spec.threshold_shift
+            members = Reached(np.unique(np.concatenate([a.members for a in committed])), self.model.population.n)
+            self._members_of = (len(committed), members)
+        effects.lift(self.behaviours, self._members_of[1], self.spec.effect, self.spec.threshold_shift)

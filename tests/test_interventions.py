@@ -266,3 +266,19 @@ def test_organisations_in_a_town_and_the_programme_targeting_them():
     none = Scenario.model_validate(data)
     assert simulate(none, graph=G).indicators["organisations committed"].iloc[-1] == 0
     assert res.final["activity"] > simulate(none, graph=G).final["activity"]
+
+
+def test_vectorised_organisation_round_equals_the_agents_own_step():
+    G = town()
+    sc = Scenario.model_validate(
+        {
+            "seed": 2, "steps": 5, "behaviours": [logistic()], "seeding": {"count": 0},
+            "organisations": {"threshold": 0.15, "committed": {"order": "random", "count": 15}},
+        }
+    )
+    a, b = BehaviourModel(sc, graph=G, agents=False), BehaviourModel(sc, graph=G, agents=False)
+    for _ in range(6):
+        a.organisations.step()
+        b.organisations.step_agents()
+        assert [o.committed for o in a.organisations.agents] == [o.committed for o in b.organisations.agents]
+    assert len(a.organisations.committed()) > 15

@@ -25,7 +25,7 @@ Intervention = Annotated[
 #: kinds that shape each round's arrays: name -> (start(model, iv, rng) -> state, act(model, iv, state, effects) -> people)
 EFFECTS = {"campaign": campaign, "publicise": publicise, "environment": environment}
 
-__all__ = ["Intervention", "InterventionBase", "Target", "Timeline", "Effects", "target_mask"]
+__all__ = ["Intervention", "InterventionBase", "Target", "Timeline", "Effects", "Reached", "target_mask"]
 
 
 class Effects:
@@ -35,6 +35,26 @@ class Effects:
         self.offset = np.zeros((behaviours, n))
         self.shift = np.zeros((behaviours, n))
         self.visible = np.zeros((behaviours, n))
+
+    def lift(self, behaviours: list[int], reached: "Reached", effect: float, shift: float) -> None:
+        """Add ``effect`` (log-odds) and ``shift`` (thresholds) for the people reached, in these behaviours."""
+        for b in behaviours:
+            if effect:
+                self.offset[b] += effect * reached.weight  # dense: cheaper than scattered adds
+            if shift:
+                self.shift[b] += shift * reached.weight
+
+
+class Reached:
+    """People an intervention reaches: positions, and the same as a dense 0/1 weight per person."""
+
+    def __init__(self, positions: np.ndarray, n: int):
+        self.positions = np.sort(np.asarray(positions, dtype=np.int64))
+        self.weight = np.zeros(n)
+        self.weight[self.positions] = 1.0
+
+    def __len__(self) -> int:
+        return len(self.positions)
 
 
 class Timeline:

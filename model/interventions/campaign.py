@@ -23,14 +23,14 @@ class Campaign(InterventionBase):
     threshold_shift: float = Field(0.0, ge=0.0, le=1.0, description="thresholds lowered for those reached")
 
 
-def start(model, iv: Campaign, rng: np.random.Generator) -> np.ndarray:
+def start(model, iv: Campaign, rng: np.random.Generator):
     """Who is reached: a random share ``reach`` of the target."""
+    from . import Reached
+
     people = np.flatnonzero(target_mask(model, iv.target))
-    return np.sort(rng.choice(people, size=round(iv.reach * len(people)), replace=False))
+    return Reached(rng.choice(people, size=round(iv.reach * len(people)), replace=False), model.population.n)
 
 
-def act(model, iv: Campaign, reached: np.ndarray, effects) -> int:
-    for b in model.behaviour_indices(iv.behaviours):
-        effects.offset[b, reached] += iv.effect
-        effects.shift[b, reached] += iv.threshold_shift
+def act(model, iv: Campaign, reached, effects) -> int:
+    effects.lift(model.behaviour_indices(iv.behaviours), reached, iv.effect, iv.threshold_shift)
     return len(reached)

@@ -22,12 +22,12 @@ class Environment(InterventionBase):
     threshold_shift: float = Field(0.05, ge=0.0, le=1.0, description="thresholds lowered (threshold rules)")
 
 
-def start(model, iv: Environment, rng: np.random.Generator) -> np.ndarray:
-    return np.flatnonzero(target_mask(model, iv.target))
+def start(model, iv: Environment, rng: np.random.Generator):
+    from . import Reached
+
+    return Reached(np.flatnonzero(target_mask(model, iv.target)), model.population.n)
 
 
-def act(model, iv: Environment, people: np.ndarray, effects) -> int:
-    for b in model.behaviour_indices(iv.behaviours):
-        effects.offset[b, people] += iv.effect
-        effects.shift[b, people] += iv.threshold_shift
+def act(model, iv: Environment, people, effects) -> int:
+    effects.lift(model.behaviour_indices(iv.behaviours), people, iv.effect, iv.threshold_shift)
     return len(people)

@@ -23,20 +23,24 @@ class Publicise(InterventionBase):
     scope: Literal["population", "area"] = "population"
 
 
-def start(model, iv: Publicise, rng: np.random.Generator) -> np.ndarray:
+def start(model, iv: Publicise, rng: np.random.Generator):
+    from . import Reached
+
     people = np.flatnonzero(target_mask(model, iv.target))
-    return np.sort(rng.choice(people, size=round(iv.reach * len(people)), replace=False))
+    reached = Reached(rng.choice(people, size=round(iv.reach * len(people)), replace=False), model.population.n)
+    if iv.scope == "area":
+        _, reached.area = np.unique(model.attribute("area"), return_inverse=True)
+        reached.area_sizes = np.bincount(reached.area)
+    return reached
 
 
-def act(model, iv: Publicise, reached: np.ndarray, effects) -> int:
+def act(model, iv: Publicise, reached, effects) -> int:
     pop = model.population
     for b in model.behaviour_indices(iv.behaviours):
         if iv.scope == "population":
-            seen = np.full(len(reached), pop.prevalence[b])
+            seen = pop.prevalence[b] * reached.weight
         else:
-            area = model.attribute("area")
-            codes, inverse = np.unique(area, return_inverse=True)
-            share = np.bincount(inverse, weights=pop.adopted[b]) / np.bincount(inverse)
-            seen = share[inverse[reached]]
-        effects.visible[b, reached] = np.maximum(effects.visible[b, reached], seen)
+            share = np.bincount(reached.area, weights=pop.adopted[b], minlength=len(reached.area_sizes)) / reached.area_sizes
+            seen = share[reached.area] * reached.weight
+        np.maximum(effects.visible[b], seen, out=effects.visible[b])
     return len(reached)

@@ -12,6 +12,7 @@ import numba
 import numpy as np
 import pytest
 
+import model.rules._kernel as kernels
 import networks
 from model import BehaviourModel, Scenario, simulate
 from model.rules import RULES, absolute_threshold, independent_cascade, threshold
@@ -80,12 +81,16 @@ def test_same_seed_same_run_and_other_seed_other_run(rule):
 @pytest.mark.parametrize("rule", ["sis", "logistic", "linear_threshold"])
 def test_thread_count_does_not_change_the_run(rule):
     big = make(rule, "numba", n=20000)
+    kernels.PARALLEL_FROM, saved = 0, kernels.PARALLEL_FROM  # force the parallel forms
     runs = []
     for threads in (1, 2):
         numba.set_num_threads(threads)
         runs.append(simulate(big).history)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    kernels.PARALLEL_FROM = saved
     np.testing.assert_array_equal(runs[0], runs[1])
+    serial = simulate(big).history
+    np.testing.assert_array_equal(runs[0], serial)  # serial and parallel forms agree too
 
 
 def test_full_sweep_and_frontier_kernels_agree_round_by_round():

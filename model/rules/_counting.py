@@ -17,9 +17,15 @@ from ._kernel import kernel
 
 @kernel
 def full_counts(indptr, indices, adopted, count):
-    """count[i] = number of adopting neighbours of i (one full sweep)."""
+    """count[i] = number of adopting neighbours of each non-adopter i (one full sweep).
+
+    Adopters' counts are not needed by progressive rules (they stay adopters), so their rows are
+    skipped: late in a cascade most of the sweep is saved.
+    """
     n = len(indptr) - 1
     for i in prange(n):
+        if adopted[i]:
+            continue
         c = 0
         for e in range(indptr[i], indptr[i + 1]):
             c += adopted[indices[e]]

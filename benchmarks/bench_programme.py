@@ -7,11 +7,12 @@ town's build time is reported beside it.
 
 from __future__ import annotations
 
-import time
 import tomllib
 from pathlib import Path
 
-from model import BehaviourModel, Scenario
+from model import Scenario
+
+from .common import build_and_run
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "experiments" / "examples" / "reinvest_to_save.toml"
 
@@ -31,12 +32,7 @@ def scenario(n: int = 100_000, steps: int = 1040) -> Scenario:
 def run(n: int = 100_000, steps: int = 1040) -> dict:
     sc = scenario(n, steps)
     kinds = sorted({iv.kind for iv in sc.interventions})
-    start = time.perf_counter()
-    m = BehaviourModel(sc, agents=False)
-    built = time.perf_counter() - start
-    start = time.perf_counter()
-    m.run()
-    ran = time.perf_counter() - start
+    m, built, ran = build_and_run(sc)
     return {
         "n": n,
         "rounds": m.population.t,

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
-from model import BehaviourModel, Scenario
+from model import Scenario
 
-from .common import peak_rss_mib
+from .common import build_and_run, peak_rss_mib
 
 
 def run(n: int = 1_000_000, steps: int = 100) -> dict:
@@ -27,12 +26,7 @@ def run(n: int = 1_000_000, steps: int = 100) -> dict:
             "seeding": {"strategy": "random", "count": n // 1000},
         }
     )
-    start = time.perf_counter()
-    m = BehaviourModel(sc, agents=False)
-    built = time.perf_counter() - start
-    start = time.perf_counter()
-    m.run()
-    ran = time.perf_counter() - start
+    m, built, ran = build_and_run(sc)
     return {
         "n": n,
         "ties": len(m.csr.indices) // 2,

@@ -35,3 +35,15 @@ def machine() -> dict:
         "numba": numba.__version__,
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
     }
+
+
+def build_and_run(scenario) -> tuple:
+    """(model, seconds to build, seconds to run): building the network and model, then ``m.run()``."""
+    from model import BehaviourModel
+
+    start = time.perf_counter()
+    m = BehaviourModel(scenario, agents=False)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    m.run()
+    return m, built, time.perf_counter() - start

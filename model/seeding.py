@@ -64,8 +64,6 @@ def plan_seeds(
     """Rank, cost and schedule the seeds of ``scenario.seeding``; ``among`` restricts whom the strategy sees."""
     spec: SeedingSpec = scenario.seeding
     ranking_graph = G if among is None else among
-    if G is None:
-        return _plan_on_arrays(csr, spec, params, rng)
     params = dict(spec.params)
     if spec.strategy == "given":
         params["nodes"] = spec.nodes
@@ -73,6 +71,8 @@ def plan_seeds(
         # influence maximisation estimates spread under the scenario's own (first) rule and horizon
         params.setdefault("behaviour", scenario.behaviours[0].model_dump(exclude={"name", "initial"}))
         params.setdefault("steps", scenario.steps)
+    if G is None:
+        return _plan_on_arrays(csr, spec, params, rng)
     costs = person_costs(G, csr, spec.cost)
     if spec.budget is None:
         ranked = select_seeds(ranking_graph, spec.strategy, spec.count, seed=rng, **params)

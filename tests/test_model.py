@@ -127,3 +127,29 @@ def test_bad_scenarios_name_the_field(change, message, tmp_path):
         Scenario.from_toml(path)
     text = str(err.value)
     assert text.startswith(str(path)) and message in text and "\n" not in text
+
+
+@pytest.mark.parametrize("strategy", ["random", "degree", "pagerank", "imm"])
+def test_networks_built_as_arrays_run_without_networkx(strategy):
+    sc = Scenario.model_validate(
+        base(
+            network={"kind": "barabasi_albert", "n": 3000, "m": 3, "arrays": True},
+            behaviours=[{"name": "activity", "rule": "independent_cascade", "p": 0.1}],
+            seeding={"strategy": strategy, "count": 15},
+        )
+    )
+    m = BehaviourModel(sc, agents=False)
+    assert m.graph is None and m.csr.n == 3000 and len(m.csr.indices) == 2 * 3 * (3000 - 3)
+    m.run()
+    assert len(m.seeds) == 15 and m.adoption()["activity"] >= 15 / 3000
+    # the same scenario with agents gets a networkx view of the same ties
+    with_agents = BehaviourModel(sc.model_copy(update={"engine": "python"}))
+    assert with_agents.graph.number_of_edges() == 3 * (3000 - 3)
+    with_agents.run()
+    assert with_agents.adoption() == m.adoption()
+
+
+def test_arrays_network_refuses_attributes_clearly():
+    sc = Scenario.model_validate(base(network={"kind": "barabasi_albert", "n": 500, "m": 2, "arrays": True}, groups=["deprivation"]))
+    with pytest.raises(ValueError, match="carries no attribute 'deprivation'"):
+        BehaviourModel(sc, agents=False)

@@ -32,6 +32,17 @@ def full_counts(indptr, indices, adopted, count):
         count[i] = c
 
 
+@njit(cache=True, inline="always")
+def append(buffer, m, value):
+    """buffer[m] = value, doubling the buffer when full; returns the (maybe new) buffer."""
+    if m == len(buffer):
+        grown = np.empty(max(2 * m, 64), dtype=buffer.dtype)
+        grown[:m] = buffer
+        buffer = grown
+    buffer[m] = value
+    return buffer
+
+
 @njit(cache=True)
 def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
     """Add the frontier's adoptions to its neighbours' counts; return the non-adopters touched."""
@@ -43,11 +54,7 @@ def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
             count[j] += 1
             if adopted[j] == 0 and mark[j] != stamp:
                 mark[j] = stamp
-                if m == len(touched):
-                    grown = np.empty(2 * m, dtype=np.int64)
-                    grown[:m] = touched
-                    touched = grown
-                touched[m] = j
+                touched = append(touched, m, j)
                 m += 1
     return touched[:m]
 

@@ -16,6 +16,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ..rng import uniform
+from ._counting import append
 from ._kernel import kernel
 from ._params import BehaviourBase, Probability, steady_when_unchanged
 
@@ -70,11 +71,7 @@ def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
             j = indices[e]
             if uniform(key, ATTEMPT, s, j) < p and adopted[j] == 0 and mark[j] != stamp:
                 mark[j] = stamp
-                if m == len(hits):
-                    grown = np.empty(2 * m, dtype=np.int64)
-                    grown[:m] = hits
-                    hits = grown
-                hits[m] = j
+                hits = append(hits, m, j)
                 m += 1
     return np.sort(hits[:m])
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-__all__ = ["mix64", "uniform", "derive_key"]
+__all__ = ["mix64", "uniform", "derive_key", "pair_key", "pair_uniform", "pair_uniform_of"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -37,6 +37,27 @@ def uniform(key, a, b, c):
     """U[0,1) as a pure function of four non-negative integers."""
     h = mix64(np.uint64(key) ^ mix64(np.uint64(a) ^ mix64(np.uint64(b) ^ mix64(np.uint64(c)))))
     return float(h >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
+def pair_key(key, stream, a):
+    """The part of a draw fixed by (key, stream, a): hoisted out of a loop over many b."""
+    return mix64(np.uint64(key) ^ mix64(np.uint64(stream) ^ mix64(np.uint64(a))))
+
+
+_M3 = np.uint64(0xD6E8FEB86659FD93)
+
+
+@njit(cache=True, inline="always")
+def pair_uniform(prefix, b):
+    """U[0,1) for (prefix, b): one mix per draw, for the inner loop over a person's neighbours."""
+    return float(mix64(prefix ^ (np.uint64(b) * _M3)) >> _S11) * _INV53
+
+
+@njit(cache=True)
+def pair_uniform_of(key, stream, a, b):
+    """``pair_uniform(pair_key(key, stream, a), b)`` in one call (for Python callers: no uint64 round trip)."""
+    return pair_uniform(pair_key(key, stream, a), b)
 
 
 def derive_key(seed_sequence: np.random.SeedSequence) -> int:

@@ -27,7 +27,7 @@ import numpy as np
 import pydantic
 from numba import get_num_threads, njit, prange, set_num_threads
 
-from networks import CSR, to_csr
+from networks import CSR, csr_of
 
 from .population import Population
 from .rules import RULES
@@ -106,7 +106,7 @@ class SpreadEstimator:
         if isinstance(graph, CSR):
             csr = graph
         elif isinstance(graph, nx.Graph):
-            csr = to_csr(graph, weight=getattr(params, "weight", None))
+            csr = csr_of(graph, weight=getattr(params, "weight", None))
         else:
             raise TypeError(f"graph must be a networkx graph or a networks.CSR, not {type(graph).__name__}")
         if getattr(params, "weight", None) is not None and csr.weights is None:

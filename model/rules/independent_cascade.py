@@ -4,7 +4,9 @@ The Independent Cascade model (Goldenberg, Libai & Muller 2001; Kempe, Kleinberg
 A person who adopted in round t-1 (seeds: round 0) makes exactly one attempt on each non-adopting
 neighbour in round t, succeeding with probability p. Each attempt's draw is a pure function of the
 run key and the ordered pair (source, target), so the push (frontier) kernel, the pull (full-sweep)
-kernel and the Mesa agents all see the same coin flips.
+kernel and the Mesa agents all see the same coin flips. The source's part of the hash is computed
+once per source, so an attempt costs one mix (a few multiplies) and the target's state is read only
+when the attempt succeeds: the inner loop touches memory only for the rare successes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ..rng import uniform
+from ..rng import pair_key, pair_uniform, pair_uniform_of
 from ._counting import append
 from ._kernel import kernel
 from ._params import BehaviourBase, Probability, steady_when_unchanged
@@ -41,7 +43,7 @@ def decide(person, b: int, t: int) -> bool:
     pop = person.model.population
     key, p = pop.keys[b], pop.p[b]
     return any(
-        other.adopted_at(b) == t - 1 and uniform(key, ATTEMPT, other.index, person.index) < p
+        other.adopted_at(b) == t - 1 and pair_uniform_of(key, ATTEMPT, other.index, person.index) < p
         for other in person.neighbours
     )
 
@@ -56,7 +58,7 @@ def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
             continue
         for e in range(indptr[i], indptr[i + 1]):
             j = indices[e]
-            if adopted_at[j] == t - 1 and adopted[j] and uniform(key, ATTEMPT, j, i) < p:
+            if adopted_at[j] == t - 1 and adopted[j] and pair_uniform(pair_key(key, ATTEMPT, j), i) < p:
                 out[i] = 1
                 break
 
@@ -67,13 +69,14 @@ def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
     hits = np.empty(64, dtype=np.int64)
     m = 0
     for s in sources:
+        prefix = pair_key(key, ATTEMPT, s)
         for e in range(indptr[s], indptr[s + 1]):
             j = indices[e]
-            if uniform(key, ATTEMPT, s, j) < p and adopted[j] == 0 and mark[j] != stamp:
+            if pair_uniform(prefix, j) < p and adopted[j] == 0 and mark[j] != stamp:
                 mark[j] = stamp
                 hits = append(hits, m, j)
                 m += 1
-    return np.sort(hits[:m])
+    return hits[:m]  # the order of hits never changes who adopts
 
 
 def numba_step(pop, b: int, t: int):

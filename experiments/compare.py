@@ -107,9 +107,9 @@ def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Pat
     if quintiles:
         fig, ax = plt.subplots(figsize=(7, 4.2))
         width = 0.8 / len(table)
-        for i, row in enumerate(table.itertuples(index=False)):
-            values = [getattr(row, "_asdict")()[q] for q in quintiles]
-            ax.bar(np.arange(len(quintiles)) + i * width, values, width, label=row.strategy)
+        for i, row in enumerate(table.to_dict(orient="records")):
+            values = [row[q] for q in quintiles]
+            ax.bar(np.arange(len(quintiles)) + i * width, values, width, label=row["strategy"])
         ax.set_xticks(np.arange(len(quintiles)) + 0.4 - width / 2, [q.split("=")[1] for q in quintiles])
         ax.set_xlabel("deprivation quintile (1 = most deprived)")
         ax.set_ylabel("final share adopting")

@@ -29,7 +29,8 @@ def replicate_seed(seed: int, replicate: int) -> int:
 
 def build_graph(scenario: Scenario):
     """The network every replicate of ``scenario`` shares (the one replicate 0 would build)."""
-    return BehaviourModel(scenario, agents=False).graph
+    model = BehaviourModel(scenario, agents=False)
+    return model.graph if model.graph is not None else model.csr  # networks built as arrays have no graph
 
 
 def run_replicates(scenario: Scenario, replicates: int, graph=None, on_done=None) -> list[Result]:

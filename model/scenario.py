@@ -138,7 +138,8 @@ def read_toml(path) -> dict:
 
 def format_validation_error(exc: ValidationError, source: str = "scenario") -> str:
     """One line: source, the first failing field as a dotted path, and what is wrong."""
-    err = exc.errors()[0]
+    # of a union's failed branches, the one that got deepest says most ("threshold.normal.mean: ...")
+    err = max(exc.errors(), key=lambda e: len(e["loc"]))
     loc = ".".join(str(p) for i, p in enumerate(err["loc"]) if not _is_union_tag(err["loc"], i))
     msg = err["msg"].removeprefix("Value error, ")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""

@@ -90,3 +90,29 @@ def test_missing_file_exit_2(tmp_path):
 def test_example_scenario_runs():
     r = runner.invoke(app, ["run", str(EXAMPLE)])
     assert r.exit_code == 0, r.output
+
+
+def test_compare_writes_table_and_plots_by_quintile(tmp_path):
+    town = small(
+        tmp_path,
+        """seed = 2
+steps = 20
+[network]
+kind = "town"
+n = 1500
+[[behaviours]]
+name = "activity"
+rule = "threshold"
+threshold = 0.2
+[seeding]
+strategy = "random"
+count = 30
+""",
+    )
+    out = tmp_path / "cmp"
+    r = runner.invoke(app, ["compare", str(town), "--strategies", "random,degree", "--replicates", "3", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table["strategy"]) == ["random", "degree"]
+    assert {f"deprivation={q}" for q in range(1, 6)} <= set(table.columns)
+    assert (out / "curves.png").stat().st_size > 0 and (out / "by_quintile.png").stat().st_size > 0

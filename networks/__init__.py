@@ -17,7 +17,7 @@ from .errors import NetworkError
 from .generators import BUILDERS
 
 __all__ = [
-    "KINDS", "CSR", "NetworkError", "generate", "load", "to_csr", "kind_parameters",
+    "KINDS", "CSR", "NetworkError", "generate", "load", "to_csr", "csr_of", "kind_parameters",
     "datasets", "dataset", "DATASETS",
 ]
 

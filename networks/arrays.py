@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .csr import CSR
+from .csr import CSR, _rebuild
 from .errors import NetworkError
 
 __all__ = ["barabasi_albert_csr", "ARRAY_KINDS", "generate_arrays"]
@@ -51,30 +51,13 @@ def _ba_edges(n, m, seed):
     return src[:k], dst[:k]
 
 
-@njit(cache=True)
-def _to_csr(n, src, dst):
-    degree = np.zeros(n + 1, dtype=np.int64)
-    for k in range(len(src)):
-        degree[src[k] + 1] += 1
-        degree[dst[k] + 1] += 1
-    indptr = np.cumsum(degree)
-    fill = indptr[:-1].copy()
-    indices = np.empty(indptr[n], dtype=np.uint32)
-    for k in range(len(src)):
-        a, b = src[k], dst[k]
-        indices[fill[a]] = b
-        fill[a] += 1
-        indices[fill[b]] = a
-        fill[b] += 1
-    return indptr, indices
-
-
 def barabasi_albert_csr(n: int, seed: int, m: int = 3) -> CSR:
     """Barabasi & Albert (1999) preferential attachment, as CSR arrays (nodes 0..n-1)."""
     if not isinstance(m, int) or not 1 <= m < n:
         raise NetworkError(f"network kind 'barabasi_albert': m must be an integer in [1, n), got {m}")
     src, dst = _ba_edges(n, m, seed % (2**32))
-    indptr, indices = _to_csr(n, src, dst)
+    none = np.zeros(0, dtype=np.uint32)
+    indptr, indices = _rebuild(np.zeros(n + 1, dtype=np.int64), none, src, dst, none, none)  # ties into an empty CSR
     return CSR(indptr=indptr, indices=indices, nodes=range(n))
 
 

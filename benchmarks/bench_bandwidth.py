@@ -7,7 +7,9 @@ so bandwidth / 4 B is an upper bound on edge visits per second. Each kernel's me
 printed as a share of that bound: the threshold full sweep (``model.rules.threshold.sweep``) on 1
 and 2 threads at 100,000 and 1,000,000 people, beside two stripped-down loops that locate the cost
 (``stream``: read ``indices`` only, in CSR order, per node; ``gather``: also read the neighbour's
-state; the sweep adds the per-person threshold test and the output write).
+state; the sweep adds the per-person threshold test and the output write), on Barabasi-Albert and
+Watts-Strogatz graphs (``first_half_share``: the share of adjacency entries held by the first half
+of the people, which is what a static two-thread split of the node range gives the first thread).
 
 Why: ``../shared/notes/performance.md`` section 2.2 found the simple kernels at 11-13% of the
 bound, latency- and instruction-bound rather than bandwidth-bound; this keeps that figure measured.
@@ -115,13 +117,20 @@ def bandwidth(size_bytes: int = GIB, repeats: int = 7) -> dict:
     return result
 
 
-def kernel_rates(n: int, repeats: int = 11) -> dict:
-    """Edge visits per second of stream, gather and the threshold sweep on a BA(m=5) graph of n people."""
+def kernel_rates(n: int, kind: str = "ba", repeats: int = 11) -> dict:
+    """Edge visits per second of stream, gather and the threshold sweep on a Barabasi-Albert (m=5,
+    ``kind="ba"``) or Watts-Strogatz (k=10, p=0.1, ``kind="ws"``) graph of n people, built as arrays."""
     from model.rules import threshold
-    from networks.arrays import barabasi_albert_csr
 
-    csr = barabasi_albert_csr(n, seed=1, m=5)
-    indptr, indices = csr.indptr, csr.indices
+    if kind == "ba":
+        from networks.arrays import barabasi_albert_csr
+
+        csr = barabasi_albert_csr(n, seed=1, m=5)
+        indptr, indices = csr.indptr, csr.indices
+    else:
+        from .bench_peers import watts_strogatz_csr
+
+        indptr, indices = watts_strogatz_csr(n, 10, 0.1, seed=1)
     adopted = np.zeros(n, dtype=np.uint8)
     adopted[np.random.default_rng(42).choice(n, size=n // 100, replace=False)] = 1
     theta = np.full(n, 0.2)
@@ -132,7 +141,7 @@ def kernel_rates(n: int, repeats: int = 11) -> dict:
         "gather": (_pair(_gather_py), (indptr, indices, adopted, out)),
         "threshold.sweep": ({"serial": threshold.sweep.serial, "parallel": threshold.sweep.parallel}, (indptr, indices, adopted, theta, out)),
     }
-    result = {"n": n, "edge_visits": entries, "kernels": {}}
+    result = {"n": n, "graph": kind, "edge_visits": entries, "first_half_share": float(indptr[n // 2] / entries), "kernels": {}}
     before = numba.get_num_threads()
     try:
         for kname, (forms, args) in kernels.items():
@@ -149,7 +158,7 @@ def kernel_rates(n: int, repeats: int = 11) -> dict:
     return result
 
 
-def run(sizes=(100_000, 1_000_000), size_bytes: int = GIB, console=None) -> dict:
+def run(sizes=(100_000, 1_000_000), size_bytes: int = GIB, kinds=("ba", "ws"), console=None) -> dict:
     """Bandwidth, the edge-visit bound it implies, and each kernel's rate as a share of it."""
     from .common import machine
 
@@ -157,7 +166,7 @@ def run(sizes=(100_000, 1_000_000), size_bytes: int = GIB, console=None) -> dict
     bw = bandwidth(size_bytes)
     bound = {name: bw[name]["bytes_per_s"] / BYTES_PER_VISIT for name, _, _ in _forms()}
     best_bound = {name: bw[name]["best_bytes_per_s"] / BYTES_PER_VISIT for name, _, _ in _forms()}
-    kernels = [kernel_rates(n) for n in sizes]
+    kernels = [kernel_rates(n, kind) for n in sizes for kind in kinds]
     for k in kernels:
         for rows in k["kernels"].values():
             for name, row in rows.items():
@@ -189,12 +198,12 @@ def print_tables(result: dict, console=None) -> None:
         bw.add_row(name, f"{row['bytes_per_s'] / 1e9:.1f}", f"{row['best_bytes_per_s'] / 1e9:.1f}", f"{result['edge_visit_bound'][name]:.3g}")
     console.print(bw)
     kt = Table(title="Kernel edge-visit rates as a share of the bandwidth bound (same thread count)")
-    for col in ("n", "kernel", "form", "visits/s (median)", "share", "visits/s (best)", "best share", "visits per CPU-s"):
+    for col in ("graph", "n", "kernel", "form", "visits/s (median)", "share", "visits/s (best)", "best share", "visits per CPU-s"):
         kt.add_column(col, justify="right")
     for k in result["kernels"]:
         for kname, rows in k["kernels"].items():
             for name, row in rows.items():
-                kt.add_row(f"{k['n']:,}", kname, name, f"{row['edge_visits_per_s']:.3g}", f"{row['share_of_bound']:.0%}",
+                kt.add_row(k["graph"], f"{k['n']:,}", kname, name, f"{row['edge_visits_per_s']:.3g}", f"{row['share_of_bound']:.0%}",
                            f"{row['best_edge_visits_per_s']:.3g}", f"{row['best_share_of_best_bound']:.0%}",
                            f"{(row['per_cpu_second'] or 0):.3g}")
     console.print(kt)

@@ -312,11 +312,11 @@ class Graph:
         G.add_nodes_from(range(self.n))
         src = np.repeat(np.arange(self.n), np.diff(self.indptr))
         keep = src < self.indices
-        G.add_edges_from(zip(src[keep].tolist(), self.indices[keep].tolist()))
+        G.add_edges_from(zip(src[keep].tolist(), self.indices[keep].tolist(), strict=True))
         return G
 
     @classmethod
-    def load(cls, path: Path) -> "Graph":
+    def load(cls, path: Path) -> Graph:
         with np.load(path) as z:
             return cls(str(z["name"]), z["indptr"], z["indices"], z["seeds"], path.parent)
 
@@ -606,7 +606,7 @@ def run_cynetdiff(graph: Graph, out: list, cases=None, trials: int | None = None
             ic.set_seeds(graph.seed_list)
             setup = time.perf_counter() - start
 
-            def cascade(seed):
+            def cascade(seed, ic=ic):
                 ic.reset_model()
                 ic.advance_until_completion()
                 return ic.get_num_activated_nodes()
@@ -656,11 +656,11 @@ def run_ndlib(graph: Graph, out: list, cases=None, trials: int | None = None) ->
         model.set_initial_status(cfg)
         setup = time.perf_counter() - start
         if spec["rule"] == "threshold":
-            m = measure(lambda seed: progressive(model, False))
+            m = measure(lambda seed, model=model: progressive(model, False))
             variant = "ThresholdModel"
         elif spec["rule"] == "linear_threshold":
 
-            def fn(seed):
+            def fn(seed, model=model):
                 np.random.seed(seed)
                 draw = np.random.default_rng(seed).uniform(0.0, 1.0, n)
                 model.params["nodes"]["threshold"] = dict(enumerate(draw.tolist()))
@@ -670,7 +670,7 @@ def run_ndlib(graph: Graph, out: list, cases=None, trials: int | None = None) ->
             variant = "ThresholdModel, U(0,1) thresholds"
         elif spec["rule"] == "independent_cascade":
 
-            def fn(seed):
+            def fn(seed, model=model):
                 np.random.seed(seed)
                 return progressive(model, True)
 
@@ -678,7 +678,7 @@ def run_ndlib(graph: Graph, out: list, cases=None, trials: int | None = None) ->
             variant = "IndependentCascadesModel"
         else:
 
-            def fn(seed):
+            def fn(seed, model=model):
                 np.random.seed(seed)
                 model.reset(infected_nodes=seeds)
                 shares = [len(seeds) / n]
@@ -707,18 +707,18 @@ def run_eon(graph: Graph, out: list, cases=None, trials: int | None = None) -> N
         spec = CASES[case]["behaviour"]
         if spec["rule"] == "independent_cascade":
 
-            def fn(seed):
-                t, S, I, R = EoN.basic_discrete_SIR(G, spec["p"], initial_infecteds=seeds, rng=np.random.default_rng(seed))
-                return int(I[-1] + R[-1])
+            def fn(seed, spec=spec):
+                _, _, infected, removed = EoN.basic_discrete_SIR(G, spec["p"], initial_infecteds=seeds, rng=np.random.default_rng(seed))
+                return int(infected[-1] + removed[-1])
 
             _record(out, graph, "eon", case, "basic_discrete_SIR", measure(fn, trials=trials), setup_s=setup)
         elif spec["rule"] == "sis":
 
-            def fn(seed):
-                t, S, I = EoN.basic_discrete_SIS(
+            def fn(seed, spec=spec):
+                _, _, infected = EoN.basic_discrete_SIS(
                     G, spec["beta"], initial_infecteds=seeds, tmax=SIS_WINDOW[1] - 1, rng=np.random.default_rng(seed)
                 )
-                return _sis_metric(np.asarray(I) / n)
+                return _sis_metric(np.asarray(infected) / n)
 
             _record(out, graph, "eon", case, "basic_discrete_SIS", measure(fn, trials=trials), setup_s=setup)
 
@@ -862,8 +862,8 @@ def check_matches(rows: list[dict]) -> None:
             r["reference_value"] = base["values"][0]
             r["matches_reference"] = all(v == base["values"][0] for v in r["values"])
         elif r["library"] in same_draws and r.get("seeds") and base.get("seeds"):
-            by_seed = dict(zip(base["seeds"], base["values"]))
-            pairs = [(v, by_seed[s]) for s, v in zip(r["seeds"], r["values"]) if s in by_seed]
+            by_seed = dict(zip(base["seeds"], base["values"], strict=True))
+            pairs = [(v, by_seed[s]) for s, v in zip(r["seeds"], r["values"], strict=True) if s in by_seed]
             r["compared"] = "exactly, seed by seed"
             r["matches_reference"] = bool(pairs) and all(a == b for a, b in pairs)
         else:
@@ -1065,7 +1065,7 @@ def run(
             "case_budget_s": CASE_BUDGET_S, "isolated": isolate, "sis_window": SIS_WINDOW, "libraries": libraries,
         },
         "graphs": graphs,
-        "kernel_memory": kernel_memory(min([100_000] + [g["n"] for g in graphs.values() if "n" in g])),
+        "kernel_memory": kernel_memory(min(100_000, max([g["n"] for g in graphs.values() if "n" in g] or [10_000]))),
         "rows": rows,
         "ratios": ratio_rows,
         "targets": targets,
@@ -1180,7 +1180,8 @@ def main(argv=None) -> None:
         return
     sizes = tuple(_parse_size(s) for s in args.sizes.split(",")) if args.sizes else None
     libraries = tuple(args.libraries.split(",")) if args.libraries else LIBRARIES
-    result = run(quick=args.quick, sizes=sizes, libraries=libraries, datasets=() if args.no_datasets else None, trials=args.trials)
+    cases = tuple(args.cases.split(",")) if args.cases else None
+    result = run(quick=args.quick, sizes=sizes, libraries=libraries, datasets=() if args.no_datasets else None, trials=args.trials, cases=cases)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=_json_default))

@@ -28,7 +28,7 @@ __all__ = ["Adopter", "ThresholdModel"]
 class Adopter(FixedAgent):
     """One person at a node: adopts once enough of their neighbours have."""
 
-    def __init__(self, model: "ThresholdModel", cell, threshold: float, adopted: bool = False):
+    def __init__(self, model: ThresholdModel, cell, threshold: float, adopted: bool = False):
         super().__init__(model)
         self.cell = cell
         self.threshold = threshold

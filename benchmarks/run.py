@@ -46,8 +46,7 @@ def main(quick: bool = False, out: Path = Path("benchmarks/results/latest.json")
     results: dict = {"machine": machine()}
     results["engines"] = bench_engines.run(quick=quick)
     console.print(_engines_table(results["engines"]))
-    results["peers"] = bench_peers.run(quick=quick)
-    bench_peers.print_tables(results["peers"], console)
+    results["peers"] = bench_peers.run(quick=quick, console=console)  # prints its own tables
     results["targeting"] = bench_targeting.run(quick=quick)
     console.print_json(data=results["targeting"], default=float)
     results["sweep"] = bench_sweep.run(quick=quick)

@@ -40,6 +40,7 @@ class BehaviourModel(mesa.Model):
         scenario: a validated ``Scenario`` (or a dict, validated here).
         graph: the network; built from ``scenario.network`` when omitted.
         agents: build ``Person`` agents (default True; ``simulate`` skips them on the numba engine).
+        collect: fill the Mesa DataCollector every round (default True; ``simulate`` reads ``history``).
         rng: accepted for Mesa's ``batch_run`` / SolaraViz; when given it overrides ``scenario.seed``.
 
     Attributes:
@@ -52,7 +53,13 @@ class BehaviourModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario | dict, graph: nx.Graph | networks.CSR | None = None, *, agents: bool = True, rng=None
+        self,
+        scenario: Scenario | dict,
+        graph: nx.Graph | networks.CSR | None = None,
+        *,
+        agents: bool = True,
+        collect: bool = True,
+        rng=None,
     ):
         if not isinstance(scenario, Scenario):
             scenario = Scenario.model_validate(scenario)
@@ -124,6 +131,7 @@ class BehaviourModel(mesa.Model):
             raise ScenarioError(f"scenario: {exc}") from None
         self.history: list[np.ndarray] = []
         self.indicator_history: list[dict] = []
+        self.collecting = collect
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
 
@@ -143,6 +151,8 @@ class BehaviourModel(mesa.Model):
     def _lasting_differences(self) -> None:
         """Log-odds offsets by attribute value (logistic ``by_attribute``), fixed for the run."""
         pop = self.population
+        if not any(getattr(spec, "by_attribute", None) for spec in self.spec.behaviours):
+            return  # offsets stay zero (and unallocated)
         for b, spec in enumerate(self.spec.behaviours):
             for attribute, effects in (getattr(spec, "by_attribute", None) or {}).items():
                 try:
@@ -264,12 +274,92 @@ class BehaviourModel(mesa.Model):
             changes.append((np.flatnonzero(decided & (now == 0)), np.flatnonzero(~decided & (now == 1))))
         return changes
 
-    def run(self, steps: int | None = None):
-        """Step until ``scenario.steps`` rounds (or ``steps`` more) or a steady state."""
+    def run(self, steps: int | None = None, *, fused: bool | None = None):
+        """Step until ``scenario.steps`` rounds (or ``steps`` more) or a steady state.
+
+        ``fused`` (default: whenever possible) runs the rounds in each rule's compiled ``run`` loop
+        instead of calling ``step()`` per round: same state, history and DataCollector rows, without
+        the per-round Python and whole-population passes (``can_fuse`` says when it applies).
+        """
         limit = self.spec.steps if steps is None else self.population.t + steps
+        if fused is None:
+            fused = self.can_fuse()
+        elif fused and not self.can_fuse():
+            raise ValueError("this model cannot run fused: " + self._fuse_obstacle())
+        if fused:
+            self._run_fused(limit)
+            return self
         while self.running and self.population.t < limit:
             self.step()
         return self
+
+    def can_fuse(self) -> bool:
+        """Can ``run`` use the rules' compiled run loops? Only when nothing but the rules acts between rounds."""
+        return not self._fuse_obstacle()
+
+    def _fuse_obstacle(self) -> str:
+        sc, pop = self.spec, self.population
+        obstacles = {
+            "engine is not numba": sc.engine != "numba",
+            "interventions": bool(self.timeline.interventions),
+            "organisations": self.organisations is not None,
+            "stress": sc.stress is not None,
+            "turnover": sc.turnover is not None,
+            "reinvestment": self.reinvestment is not None,
+            "seeding phases to come": self.recruiting,
+            "behaviours coupled": bool(pop.coupling.any() or pop.peer_coupling.any() or pop.relapse_coupling.any()),
+            "thresholds moved": bool(pop.full_round.any()),
+        }
+        for b, rule in enumerate(self.rules):
+            can = getattr(rule, "can_fuse", None)
+            obstacles[f"rule {sc.behaviours[b].rule} has no compiled run"] = not hasattr(rule, "numba_run") or (
+                can is not None and not can(pop, b)
+            )
+        return ", ".join(reason for reason, present in obstacles.items() if present)
+
+    def _run_fused(self, limit: int) -> None:
+        pop, sc = self.population, self.spec
+        t0 = pop.t
+        if not self.running or limit <= t0:
+            return
+        codes = self.groups.codes
+        start = self.groups.counts(pop.adopted).astype(np.int64)
+        records, ends, steady = [], [], []
+        for b, rule in enumerate(self.rules):
+            record = np.empty((limit - t0, len(self.groups.labels)), dtype=np.int64)
+            end, done = rule.numba_run(pop, b, limit, sc.stop_when_steady, codes, start[b].copy(), record)
+            records.append(record[: end - t0])
+            ends.append(end)
+            steady.append(done)
+        t_end = max(ends)
+        for b, end in enumerate(ends):
+            if end < t_end:  # steady earlier: later rounds change nothing (steadiness lasts), as step() would find
+                pop.frontier[b] = pop.frontier[b][:0]
+        sizes = np.maximum(self.groups.sizes, 1)
+        ties = len(self.csr.indices) // 2
+        for t in range(t0 + 1, t_end + 1):
+            rows = [rec[min(t - t0, len(rec)) - 1] if len(rec) else start[b] for b, rec in enumerate(records)]
+            pop.t = t
+            self.costs.append(0.0)  # nothing but the rules acts (can_fuse): no spending after the start
+            self.history.append(np.stack(rows) / sizes)
+            self.indicator_history.append({"cost": 0.0, "ties": ties})
+            self.steps += 1
+            self.time = float(t)
+            if self.collecting:
+                self.datacollector.collect(self)
+        if sc.stop_when_steady and all(steady):
+            self.running = False
+
+    def release(self) -> None:
+        """Drop the population arrays and agents now. A Mesa model is a reference cycle that only
+        Python's cyclic collector frees, so without this each run's arrays (about 50 bytes a person)
+        would outlive it until the next collection; ``simulate`` calls it once the Result is taken."""
+        self.population = None
+        self.people = []
+        self.space = None
+        self.timeline = None
+        self.organisations = None
+        self.reinvestment = None
 
     # --- what the model reports ------------------------------------------------------------------------
     def adoption(self) -> dict[str, float]:
@@ -292,7 +382,8 @@ class BehaviourModel(mesa.Model):
     def _record(self):
         self.history.append(self.groups.fractions(self.population.adopted))
         self.indicator_history.append(self.indicators())
-        self.datacollector.collect(self)
+        if self.collecting:
+            self.datacollector.collect(self)
 
     def _reporters(self) -> dict:
         reporters = {}

@@ -47,10 +47,32 @@ class GroupIndex:
             sizes += np.bincount(row[row >= 0], minlength=len(labels))
         return cls(labels, codes, sizes)
 
+    @property
+    def codes(self) -> np.ndarray:
+        """(attributes, n) label column of each person per attribute, -1 where the value is missing."""
+        return self._codes
+
+    def counts(self, adopted: np.ndarray) -> np.ndarray:
+        """(behaviours, groups) number adopting in each group."""
+        return _group_counts(self._codes, adopted, len(self.labels))
+
     def fractions(self, adopted: np.ndarray) -> np.ndarray:
         """(behaviours, groups) adopting share in each group."""
-        counts = _group_counts(self._codes, adopted, len(self.labels))
-        return counts / np.maximum(self.sizes, 1)
+        return self.counts(adopted) / np.maximum(self.sizes, 1)
+
+
+@njit(cache=True, inline="always")
+def tally(codes, counts, i, delta):
+    """Person i starts (delta 1) or stops (delta -1): keep the per-group counts of a run up to date.
+
+    The compiled run loops call this on every change instead of recounting the population each
+    round, so recording adoption by group costs work proportional to what changes.
+    """
+    counts[0] += delta
+    for a in range(codes.shape[0]):
+        g = codes[a, i]
+        if g >= 0:
+            counts[g] += delta
 
 
 @njit(cache=True)

@@ -38,9 +38,7 @@ class Population:
         self.frontier = [np.zeros(0, dtype=np.int64) for _ in range(B)]
         self.theta = np.zeros((B, n), dtype=np.float64)
         self.theta_base = self.theta  # thresholds as drawn; ``theta`` is what environments leave of them
-        self.offset = np.zeros((B, n), dtype=np.float64)
-        self.offset_base = np.zeros((B, n), dtype=np.float64)  # lasting differences (logistic by_attribute)
-        self.visible = np.zeros((B, n), dtype=np.float64)  # prevalence each person sees (publicise)
+        self._lazy: dict[str, np.ndarray] = {}  # offset, offset_base, visible: allocated on first use
         self.full_round = np.zeros(B, dtype=bool)  # thresholds moved: evaluate everyone this round
         self.coupling = np.zeros((B, B), dtype=np.float64)
         self.peer_coupling = np.zeros((B, B), dtype=np.float64)
@@ -59,6 +57,26 @@ class Population:
         self._caches: dict = {}
         self._marks: dict = {}
         self._scratch: np.ndarray | None = None
+
+    # --- arrays only some scenarios use (the logistic rule, campaigns, publicise): 24 B a person ---
+    def _lazy_array(self, name: str) -> np.ndarray:
+        array = self._lazy.get(name)
+        if array is None:
+            array = self._lazy[name] = np.zeros((self.n_behaviours, self.n), dtype=np.float64)
+        return array
+
+    @property
+    def offset(self) -> np.ndarray:
+        return self._lazy_array("offset")
+
+    @property
+    def offset_base(self) -> np.ndarray:
+        """Lasting log-odds differences (logistic ``by_attribute``)."""
+        return self._lazy_array("offset_base")
+
+    @property
+    def visible(self) -> np.ndarray:
+        return self._lazy_array("visible")
 
     # --- helpers the rules use ---------------------------------------------------------------------
     def behaviour_index(self, name: str, where: str = "behaviour") -> int:

@@ -31,7 +31,8 @@ class Result:
         history: the same numbers as an array (steps + 1, behaviours, groups).
         cost: what recruiting the scenario's seeds cost (one unit per person unless ``seeding.cost`` says otherwise).
         costs: all spending per round (seeds, recruits, interventions), for the economics.
-        indicators: per round, the model-level series (cost, ties, stressed, organisations committed).
+        indicators: per round, the model-level series (cost, ties, stressed, organisations committed),
+            a DataFrame built on first use from ``indicator_rows``.
     """
 
     scenario: Scenario
@@ -45,7 +46,13 @@ class Result:
     cost: float = 0.0
     seed_rounds: np.ndarray | None = None  # round at which each seed started (phased recruitment)
     costs: np.ndarray | None = None  # money spent in each round (index 0: at the start)
-    indicators: pd.DataFrame | None = None  # per round: cost, ties, stressed, organisations committed
+    indicator_rows: list[dict] | None = None  # per round: cost, ties, stressed, organisations committed
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame | None:
+        if self.indicator_rows is None:
+            return None
+        return pd.DataFrame(self.indicator_rows).rename_axis("step")
 
     def adopters_gained(self, behaviour: int = 0) -> float:
         """Final adopters beyond the seeds and the initial adopters: what the recruitment set off."""
@@ -80,9 +87,12 @@ def simulate(scenario: Scenario | dict, graph: nx.Graph | None = None) -> Result
 
     if not isinstance(scenario, Scenario):
         scenario = Scenario.model_validate(scenario)
-    model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python")
-    model.run()
-    return result_of(model)
+    model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python", collect=False)
+    try:
+        model.run()
+        return result_of(model)
+    finally:
+        model.release()
 
 
 def result_of(model) -> Result:
@@ -98,6 +108,6 @@ def result_of(model) -> Result:
         group_sizes=dict(zip(model.groups.labels, model.groups.sizes.tolist())),
         cost=model.seed_plan.cost,
         costs=np.array(model.costs, dtype=float),
-        indicators=pd.DataFrame(model.indicator_history).rename_axis("step"),
+        indicator_rows=model.indicator_history,
         seed_rounds=model.seed_plan.rounds,
     )

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernel import kernel
+from ..groups import tally
+from ._kernel import PARALLEL_FROM, kernel
 
 
 @kernel
@@ -61,6 +62,41 @@ def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
 
 DENSE_SHARE = 8  # recount everything when the frontier holds more than 1/8 of the adjacency entries
 
+_full_counts_serial, _full_counts_parallel = full_counts.serial, full_counts.parallel
+
+
+@njit(cache=True)
+def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh):
+    """Counts brought up to date for last round's adopters ``sources``; the non-adopters to evaluate.
+
+    The compiled-run form of ``CountCache.candidates``: a push when ``sources`` touch at most 1/8
+    of the adjacency entries, else a full recount (then every non-adopter is a candidate). ``valid``:
+    the counts matched the state before ``sources`` adopted; ``fresh`` (see ``CountCache.fresh``):
+    they are stale but ``sources`` are all the adopters there are, so zeroed counts plus one push are
+    exact, which spares the first round of a run its full recount. Neither: recount.
+    """
+    volume = 0
+    for s in sources:
+        volume += indptr[s + 1] - indptr[s]
+    if (not valid and not fresh) or volume * DENSE_SHARE > len(indices):
+        if len(indptr) > PARALLEL_FROM:
+            _full_counts_parallel(indptr, indices, adopted, count)
+        else:
+            _full_counts_serial(indptr, indices, adopted, count)
+        return np.flatnonzero(adopted == 0)
+    if not valid:
+        count[:] = 0
+    return push_counts(indptr, indices, sources, adopted, count, mark, t)
+
+
+@njit(cache=True, inline="always")
+def adopt(hits, adopted, adopted_at, t, codes, counts):
+    """``Population.apply`` for new adopters inside a compiled run: state, round, group counts."""
+    for h in hits:
+        adopted[h] = 1
+        adopted_at[h] = t
+        tally(codes, counts, h, 1)
+
 
 class CountCache:
     """Adopting-neighbour counts for one behaviour, kept valid between progressive steps."""
@@ -70,7 +106,18 @@ class CountCache:
         self.mark = np.full(n, -1, dtype=np.int64)
         self.valid = False
 
-    def candidates(self, csr, adopted_row, frontier, t, everyone: bool = False) -> np.ndarray | None:
+    def fresh(self, adopted_row, frontier, untouched_adopt: bool) -> bool:
+        """Stale counts that zeroing plus a push of ``frontier`` makes exact, with nobody else to check.
+
+        True at the start of a run: seeds and initial adopters all enter the frontier through
+        ``Population.seed``. ``untouched_adopt``: someone with no adopting neighbour could adopt
+        (a threshold of 0), so every non-adopter must be evaluated once.
+        """
+        return not self.valid and not untouched_adopt and len(frontier) == int(adopted_row.sum())
+
+    def candidates(
+        self, csr, adopted_row, frontier, t, everyone: bool = False, untouched_adopt: bool = True
+    ) -> np.ndarray | None:
         """Non-adopters whose count may have changed; None means 'evaluate everyone'.
 
         A push costs a random write per frontier edge, a full recount a streamed read per edge on
@@ -78,11 +125,13 @@ class CountCache:
         of 1e5-1e6 nodes), so big rounds of a global cascade go dense and small ones stay local.
         """
         volume = int((csr.indptr[frontier + 1] - csr.indptr[frontier]).sum()) if len(frontier) else 0
-        if not self.valid or volume * DENSE_SHARE > len(csr.indices):
+        fresh = self.fresh(adopted_row, frontier, untouched_adopt)
+        if (not self.valid and not fresh) or volume * DENSE_SHARE > len(csr.indices):
             full_counts(csr.indptr, csr.indices, adopted_row, self.count)
             self.valid = True
             return None
-        if everyone:  # thresholds moved: counts stay right, but anyone may now pass
-            push_counts(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t)
-            return None
-        return push_counts(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t)
+        if fresh:
+            self.count[:] = 0
+            self.valid = True
+        touched = push_counts(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t)
+        return None if everyone else touched  # everyone: thresholds moved, so anyone may now pass

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ._counting import CountCache
+from ._counting import CountCache, adopt, round_candidates
 from ._kernel import kernel
 from ._params import BehaviourBase, steady_when_unchanged
 
@@ -60,7 +60,38 @@ def frontier(candidates, count, k):
 def numba_step(pop, b: int, t: int):
     cache = pop.cache(b, CountCache)
     row = pop.adopted[b]
-    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t)
+    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t, untouched_adopt=False)  # k >= 1
     if candidates is None:
         candidates = np.flatnonzero(row == 0)
     return frontier(candidates, cache.count, pop.k[b]), None
+
+
+@njit(cache=True)
+def run(indptr, indices, adopted, adopted_at, sources, count, mark, valid, fresh, k, t, limit, stop, codes, counts, record):
+    """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop (as in
+    ``threshold.run``). Returns (last round, its adopters)."""
+    r = 0
+    while t < limit:
+        t += 1
+        candidates = round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh)
+        valid = True
+        sources = frontier(candidates, count, k)
+        adopt(sources, adopted, adopted_at, t, codes, counts)
+        record[r] = counts
+        r += 1
+        if stop and len(sources) == 0:
+            break
+    return t, sources
+
+
+def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
+    """The compiled run of behaviour b from round ``pop.t`` (see ``run``); returns (last round, steady)."""
+    cache = pop.cache(b, CountCache)
+    row = pop.adopted[b]
+    fresh = cache.fresh(row, pop.frontier[b], untouched_adopt=False)
+    t, pop.frontier[b] = run(
+        pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count, cache.mark,
+        cache.valid, fresh, pop.k[b], pop.t, limit, stop, codes, counts, record,
+    )  # fmt: skip
+    cache.valid = cache.valid or t > pop.t
+    return t, len(pop.frontier[b]) == 0

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
+from ..groups import tally
 from ..rng import pair_key, pair_uniform, pair_uniform_of
 from ._counting import append
 from ._kernel import kernel
@@ -82,3 +83,35 @@ def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
 def numba_step(pop, b: int, t: int):
     mark = pop.marks(b)
     return frontier(pop.csr.indptr, pop.csr.indices, pop.frontier[b], pop.adopted[b], pop.keys[b], pop.p[b], mark, t), None
+
+
+@njit(cache=True)
+def run(indptr, indices, adopted, adopted_at, sources, key, p, mark, t, limit, stop, codes, counts, record):
+    """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop.
+
+    Stops after round ``limit`` or, with ``stop``, after the first round nobody adopts. Row r of
+    ``record`` gets the per-group adopter counts after round t+1+r. Returns (last round, its adopters).
+    """
+    r = 0
+    while t < limit:
+        t += 1
+        hits = frontier(indptr, indices, sources, adopted, key, p, mark, t)
+        for h in hits:
+            adopted[h] = 1
+            adopted_at[h] = t
+            tally(codes, counts, h, 1)
+        record[r] = counts
+        r += 1
+        sources = hits
+        if stop and len(hits) == 0:
+            break
+    return t, sources
+
+
+def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
+    """The compiled run of behaviour b from round ``pop.t`` (see ``run``); returns (last round, steady)."""
+    t, pop.frontier[b] = run(
+        pop.csr.indptr, pop.csr.indices, pop.adopted[b], pop.adopted_at[b], pop.frontier[b],
+        pop.keys[b], pop.p[b], pop.marks(b), pop.t, limit, stop, codes, counts, record,
+    )  # fmt: skip
+    return t, len(pop.frontier[b]) == 0

@@ -64,3 +64,13 @@ def numba_step(pop, b: int, t: int):
     out = pop.scratch()
     sweep_weighted(pop.csr.indptr, pop.csr.indices, pop.weights, pop.adopted[b], pop.theta[b], out)
     return np.flatnonzero(out), None
+
+
+def can_fuse(pop, b: int) -> bool:
+    """Weighted LT has no compiled run: it steps round by round."""
+    return pop.weights is None
+
+
+def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
+    """Unweighted LT is the threshold rule with U(0,1) thresholds: ``threshold.numba_run``."""
+    return threshold.numba_run(pop, b, limit, stop, codes, counts, record)

@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 from pydantic import Field
 
+from ..groups import tally
 from ..rng import uniform
-from ._kernel import kernel
+from ._counting import append
+from ._kernel import PARALLEL_FROM, kernel
 from ._params import BehaviourBase, Probability
 
 PROGRESSIVE = False
@@ -73,3 +75,52 @@ def numba_step(pop, b: int, t: int):
     out = pop.scratch()
     sweep(pop.csr.indptr, pop.csr.indices, pop.adopted[b], pop.tables[b], pop.relapse[b], pop.keys[b], t, out)
     return np.flatnonzero(out == 1), np.flatnonzero(out == 2)
+
+
+_sweep_serial, _sweep_parallel = sweep.serial, sweep.parallel
+
+
+@njit(cache=True)
+def run(indptr, indices, adopted, adopted_at, sources, adopt_prob, relapse, key, out, t, limit, stop, codes, counts, record):
+    """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop.
+
+    Stops after round ``limit`` or, with ``stop``, once ``steady`` holds (nobody adopting, or
+    everyone and no relapse). Row r of ``record`` gets the per-group adopter counts after round
+    t+1+r. Returns (last round, its new adopters).
+    """
+    n = len(indptr) - 1
+    r = 0
+    while t < limit:
+        t += 1
+        if n > PARALLEL_FROM:
+            _sweep_parallel(indptr, indices, adopted, adopt_prob, relapse, key, t, out)
+        else:
+            _sweep_serial(indptr, indices, adopted, adopt_prob, relapse, key, t, out)
+        sources = np.empty(64, dtype=np.int64)
+        m = 0
+        for i in range(n):
+            if out[i] == 1:
+                adopted[i] = 1
+                adopted_at[i] = t
+                tally(codes, counts, i, 1)
+                sources = append(sources, m, i)
+                m += 1
+            elif out[i] == 2:
+                adopted[i] = 0
+                tally(codes, counts, i, -1)
+        sources = sources[:m]
+        record[r] = counts
+        r += 1
+        if stop and (counts[0] == 0 or (counts[0] == n and relapse == 0.0)):
+            break
+    return t, sources
+
+
+def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
+    """The compiled run of behaviour b from round ``pop.t`` (see ``run``); returns (last round, steady)."""
+    t, pop.frontier[b] = run(
+        pop.csr.indptr, pop.csr.indices, pop.adopted[b], pop.adopted_at[b], pop.frontier[b], pop.tables[b],
+        pop.relapse[b], pop.keys[b], pop.scratch(), pop.t, limit, stop, codes, counts, record,
+    )  # fmt: skip
+    adopting = counts[0]
+    return t, adopting == 0 or (adopting == pop.n and pop.relapse[b] == 0.0)

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ._counting import CountCache
+from ._counting import CountCache, adopt, round_candidates
 from ._kernel import kernel
 from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged
 
@@ -76,7 +76,48 @@ def numba_step(pop, b: int, t: int):
     """New adopters of behaviour b this round, from the compiled kernels."""
     cache = pop.cache(b, CountCache)
     row = pop.adopted[b]
-    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t, everyone=pop.full_round[b])
+    untouched = not cache.valid and untouched_adopt(pop, b)
+    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t, everyone=pop.full_round[b], untouched_adopt=untouched)
     if candidates is None:
         return frontier(pop.csr.indptr, np.flatnonzero(row == 0), cache.count, pop.theta[b]), None
     return frontier(pop.csr.indptr, candidates, cache.count, pop.theta[b]), None
+
+
+def untouched_adopt(pop, b: int) -> bool:
+    """Could someone with no adopting neighbour adopt? Only with a threshold of 0 (or below)."""
+    return bool(pop.theta[b].min() <= 0.0) if pop.n else False
+
+
+@njit(cache=True)
+def run(indptr, indices, adopted, adopted_at, sources, count, mark, valid, fresh, theta, t, limit, stop, codes, counts, record):
+    """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop.
+
+    ``valid``: the counts match ``adopted``; ``fresh``: see ``CountCache.fresh``. Stops after round
+    ``limit`` or, with ``stop``, after the first round nobody adopts; row r of ``record`` gets the
+    per-group adopter counts after round t+1+r. Returns (last round, its adopters).
+    """
+    r = 0
+    while t < limit:
+        t += 1
+        candidates = round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh)
+        valid = True
+        sources = frontier(indptr, candidates, count, theta)
+        adopt(sources, adopted, adopted_at, t, codes, counts)
+        record[r] = counts
+        r += 1
+        if stop and len(sources) == 0:
+            break
+    return t, sources
+
+
+def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
+    """The compiled run of behaviour b from round ``pop.t`` (see ``run``); returns (last round, steady)."""
+    cache = pop.cache(b, CountCache)
+    row = pop.adopted[b]
+    fresh = cache.fresh(row, pop.frontier[b], not cache.valid and untouched_adopt(pop, b))
+    t, pop.frontier[b] = run(
+        pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count, cache.mark,
+        cache.valid, fresh, pop.theta[b], pop.t, limit, stop, codes, counts, record,
+    )  # fmt: skip
+    cache.valid = cache.valid or t > pop.t  # after a round the counts hold all but the last adopters, as in numba_step
+    return t, len(pop.frontier[b]) == 0

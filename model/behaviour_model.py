@@ -132,6 +132,7 @@ class BehaviourModel(mesa.Model):
         self.history: list[np.ndarray] = []
         self.indicator_history: list[dict] = []
         self.collecting = collect
+        self._replay = None  # rounds of a fused run being booked by step()
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
 
@@ -226,6 +227,9 @@ class BehaviourModel(mesa.Model):
     # --- stepping ------------------------------------------------------------------------------------
     def step(self):
         """One synchronous round of every behaviour, with the interventions of this round."""
+        if self._replay is not None:
+            self._book_fused_round(next(self._replay))
+            return
         pop, sc = self.population, self.spec
         t = pop.begin_round()
         cost = self.timeline.before_round(t)
@@ -261,6 +265,15 @@ class BehaviourModel(mesa.Model):
             and all(rule.steady(pop, b, changed[b]) for b, rule in enumerate(self.rules))
         ):
             self.running = False
+
+    def _book_fused_round(self, fractions: np.ndarray) -> None:
+        """What ``step()`` records for a round the fused run already made (nothing else acts: no spending)."""
+        self.population.t += 1
+        self.costs.append(0.0)
+        self.history.append(fractions)
+        self.indicator_history.append({"cost": 0.0, "ties": len(self.csr.indices) // 2})
+        if self.collecting:
+            self.datacollector.collect(self)
 
     def _decide_by_agents(self):
         if not self.people:
@@ -335,18 +348,18 @@ class BehaviourModel(mesa.Model):
         for b, end in enumerate(ends):
             if end < t_end:  # steady earlier: later rounds change nothing (steadiness lasts), as step() would find
                 pop.frontier[b] = pop.frontier[b][:0]
-        sizes = np.maximum(self.groups.sizes, 1)
-        ties = len(self.csr.indices) // 2
-        for t in range(t0 + 1, t_end + 1):
-            rows = [rec[min(t - t0, len(rec)) - 1] if len(rec) else start[b] for b, rec in enumerate(records)]
-            pop.t = t
-            self.costs.append(0.0)  # nothing but the rules acts (can_fuse): no spending after the start
-            self.history.append(np.stack(rows) / sizes)
-            self.indicator_history.append({"cost": 0.0, "ties": ties})
-            self.steps += 1
-            self.time = float(t)
-            if self.collecting:
-                self.datacollector.collect(self)
+        counts = np.empty((t_end - t0, len(records), len(self.groups.labels)), dtype=np.float64)
+        for b, rec in enumerate(records):
+            counts[: len(rec), b] = rec
+            counts[len(rec) :, b] = rec[-1]
+        rows = list(counts / np.maximum(self.groups.sizes, 1))
+        # book the rounds through Mesa's own step() so its clock, step count and events stay right
+        self._replay = iter(rows)
+        try:
+            for _ in rows:
+                self.step()
+        finally:
+            self._replay = None
         if sc.stop_when_steady and all(steady):
             self.running = False
 

@@ -228,7 +228,7 @@ class BehaviourModel(mesa.Model):
     def step(self):
         """One synchronous round of every behaviour, with the interventions of this round."""
         if self._replay is not None:
-            self._book_fused_round(next(self._replay))
+            self._book_fused_round(*next(self._replay))
             return
         pop, sc = self.population, self.spec
         t = pop.begin_round()
@@ -266,10 +266,11 @@ class BehaviourModel(mesa.Model):
         ):
             self.running = False
 
-    def _book_fused_round(self, fractions: np.ndarray) -> None:
+    def _book_fused_round(self, counts: np.ndarray, fractions: np.ndarray) -> None:
         """What ``step()`` records for a round the fused run already made (nothing else acts: no spending)."""
         self.population.t += 1
         self.costs.append(0.0)
+        self._counts = counts
         self.history.append(fractions)
         self.indicator_history.append({"cost": 0.0, "ties": len(self.csr.indices) // 2})
         if self.collecting:
@@ -336,7 +337,7 @@ class BehaviourModel(mesa.Model):
         if not self.running or limit <= t0:
             return
         codes = self.groups.codes
-        start = self.groups.counts(pop.adopted).astype(np.int64)
+        start = self._counts.astype(np.int64)  # as recorded after the last round (or set-up)
         records, ends, steady = [], [], []
         for b, rule in enumerate(self.rules):
             record = np.empty((limit - t0, len(self.groups.labels)), dtype=np.int64)
@@ -352,7 +353,7 @@ class BehaviourModel(mesa.Model):
         for b, rec in enumerate(records):
             counts[: len(rec), b] = rec
             counts[len(rec) :, b] = rec[-1]
-        rows = list(counts / np.maximum(self.groups.sizes, 1))
+        rows = list(zip(counts, counts / np.maximum(self.groups.sizes, 1), strict=True))
         # book the rounds through Mesa's own step() so its clock, step count and events stay right
         self._replay = iter(rows)
         try:
@@ -393,7 +394,8 @@ class BehaviourModel(mesa.Model):
         return out
 
     def _record(self):
-        self.history.append(self.groups.fractions(self.population.adopted))
+        self._counts = self.groups.counts(self.population.adopted)  # (behaviours, groups) adopting now
+        self.history.append(self._counts / np.maximum(self.groups.sizes, 1))
         self.indicator_history.append(self.indicators())
         if self.collecting:
             self.datacollector.collect(self)

@@ -156,8 +156,9 @@ class Population:
         """Adopters at the current round from outside the rules (seeding, recruitment)."""
         if len(positions) == 0:
             return
-        positions = np.unique(np.asarray(positions, dtype=np.int64))
-        fresh = positions[self.adopted[b, positions] == 0]
-        self.adopted[b, fresh] = 1
+        positions = np.asarray(positions, dtype=np.int64)
+        row = self.adopted[b]
+        fresh = np.unique(positions[row[positions] == 0])
+        row[fresh] = 1
         self.adopted_at[b, fresh] = self.t
-        self.frontier[b] = np.union1d(self.frontier[b], fresh)
+        self.frontier[b] = np.union1d(self.frontier[b], fresh) if len(self.frontier[b]) else fresh

@@ -452,8 +452,19 @@ class Experiment:
         return hashlib.blake2b(canonical_json(d).encode(), digest_size=16).hexdigest()
 
     def payload(self, retries: int = 2) -> dict:
-        """What a worker needs to run any run of this experiment (small, picklable)."""
+        """What a worker needs to run any run of this experiment (small, picklable).
+
+        ``key`` names what makes a design point's scenario (the identity, the resolved base and its
+        folder), so a worker keeps validated scenarios from one task to the next.
+        """
+        try:
+            resolved = canonical_json({"base": self.base_run, "dir": str(self.base_dir) if self.base_dir else None})
+        except (TypeError, ValueError):  # pragma: no cover - a base that is not plain data: no reuse
+            key = None
+        else:
+            key = hashlib.blake2b(f"{self.identity()}:{resolved}".encode(), digest_size=16).hexdigest()
         return {
+            "key": key,
             "base": self.base_run,
             "root_seed": self.seed,
             "network_policy": self.network_policy,

@@ -46,14 +46,37 @@ __all__ = ["run_sweep", "SweepProgress", "SweepResult", "run_batch", "slurm_clus
 
 #: one thread per worker process: numba, BLAS and OpenMP must not each start a thread per core
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: Dask's statistical profiler walks the worker's stack every 10 ms; for runs made of deep pure-Python
-#: calls (pydantic, Mesa, networkx) that cost 60% more CPU per run (measured), so workers we start
-#: run without it
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+#: Dask settings for the clusters started here (the nannies hand them to the workers they (re)start;
+#: SLURM jobs get them as ``DASK_*`` variables). Measured on 2 cores, an idle 2-worker LocalCluster
+#: with Dask's defaults used 5% of a core in the driver (scheduler and nannies) and 1.9% in each
+#: worker, almost all of it periodic callbacks; with these settings 0.8% and 0.3%:
+#:
+#: * the statistical profiler walks the worker's stack every 10 ms; for runs made of deep pure-Python
+#:   calls (pydantic, Mesa, networkx) that cost 60% more CPU per run;
+#: * the event-loop health check ("tick", a warning when the loop is blocked) runs every 20 ms in
+#:   every server; once a second is plenty for a log line;
+#: * the system monitor (CPU, memory, network, disk counters for the dashboard) every 500 ms, and
+#:   the nanny's check of its worker's memory every 100 ms: every 5 s and every second.
+WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 #: imported by each worker before it joins, so a (re)started worker takes tasks only once it is ready
 WORKER_PRELOAD = ("model",)
-TARGET_TASK_SECONDS = 1.0
-MAX_BATCH = 500
+#: local workers are forked from a template process that imported these once (see ``start_worker_template``)
+TEMPLATE_PRELOAD = ("distributed", "numpy", "pandas", *WORKER_PRELOAD)
+#: task sizing (runs per task): every task costs ~8 ms of CPU across driver, scheduler and worker
+#: (measured on 2 busy cores: ~4 ms in the scheduler and client, ~3 ms in the worker's event loop),
+#: so tasks are long: about TARGET_TASK_SECONDS of work, but no more than a 1/(2 x workers) share of
+#: the runs left (the tail shrinks so the workers finish together) and no less than
+#: MIN_TASK_SECONDS of work (so the tail does not end in a swarm of tiny tasks)
+TARGET_TASK_SECONDS = 2.0
+MIN_TASK_SECONDS = 0.1
+MAX_BATCH = 2000
+#: runs per task before the first result has told how long a run takes
+FIRST_BATCH = 4
 FLUSH_SECONDS = 2.0
 FLUSH_ROWS = 5000
 
@@ -65,9 +88,14 @@ _GRAPHS: OrderedDict = OrderedDict()
 _GRAPH_CACHE_SIZE = 4
 
 
-def shared_graph(network, seed: int):
+def _graph_key(network, seed: int) -> str:
+    return canonical_json({"network": network.model_dump(mode="json"), "seed": int(seed)})
+
+
+def shared_graph(network, seed: int, key: str | None = None):
     """The network for ``network`` (a NetworkSpec) built once per worker process with ``seed``."""
-    key = canonical_json({"network": network.model_dump(mode="json"), "seed": int(seed)})
+    if key is None:
+        key = _graph_key(network, seed)
     G = _GRAPHS.get(key)
     if G is None:
         G = network.build(seed=int(seed))
@@ -83,38 +111,65 @@ def _threshold_label(t: float) -> str:
     return f"{t:g}"
 
 
+class _Layout:
+    """The metric column names of one shape of ``Result`` (behaviours, groups), computed once."""
+
+    def __init__(self, names: tuple, labels: tuple, thresholds: tuple, keep_timeseries: bool):
+        attributes: dict[str, list[int]] = {}
+        for g, label in enumerate(labels[1:], start=1):
+            attributes.setdefault(label.split("=", 1)[0], []).append(g)
+        self.behaviours = []
+        for name in names:
+            self.behaviours.append(
+                (
+                    name,
+                    f"final.{name}",
+                    [f"final.{name}.{label}" for label in labels[1:]],
+                    # highest-valued group minus lowest (deprivation: least minus most deprived)
+                    [(f"gap.{name}.{a}", gs[-1], gs[0]) for a, gs in attributes.items() if len(gs) >= 2],
+                    [(f"time.{name}.{_threshold_label(t)}", t) for t in thresholds],
+                    f"series.{name}" if keep_timeseries else None,
+                )
+            )
+
+
+_LAYOUTS: dict = {}
+
+
 def metrics_of(result, thresholds=(0.25, 0.5), keep_timeseries: bool = False) -> dict:
     """The metric columns of one run's ``Result`` (see ``load_results`` for the names)."""
     hist = getattr(result, "history", None)
     if hist is not None:
-        names, labels = list(result.behaviours), list(result.groups)
+        names, labels = tuple(result.behaviours), tuple(result.groups)
         hist = np.asarray(hist, dtype=float)
     else:  # older Result: only the long time series
         ts = result.timeseries
-        names = list(ts["behaviour"].cat.categories)
-        labels = list(ts["group"].cat.categories)
+        names = tuple(ts["behaviour"].cat.categories)
+        labels = tuple(ts["group"].cat.categories)
         hist = ts["adopted"].to_numpy(dtype=float).reshape(-1, len(names), len(labels))
-    G = len(labels)  # hist: (steps+1, behaviours, groups)
-    row: dict = {"steps": int(result.steps)}
+    key = (names, labels, tuple(thresholds), bool(keep_timeseries))
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _LAYOUTS[key] = _Layout(*key)
+    row: dict = {"steps": int(result.steps)}  # hist: (steps+1, behaviours, groups)
     cost = getattr(result, "cost", None)
     if isinstance(cost, (int, float, np.integer, np.floating)) and not isinstance(cost, bool):
         row["cost"] = float(cost)
-    attributes: dict[str, list[int]] = {}
-    for g, label in enumerate(labels[1:], start=1):
-        attributes.setdefault(label.split("=", 1)[0], []).append(g)
-    for b, name in enumerate(names):
-        row[f"final.{name}"] = float(result.final[name])
-        for g in range(1, G):
-            row[f"final.{name}.{labels[g]}"] = float(hist[-1, b, g])
-        for attribute, gs in attributes.items():
-            if len(gs) >= 2:  # highest-valued group minus lowest (deprivation: least minus most deprived)
-                row[f"gap.{name}.{attribute}"] = float(hist[-1, b, gs[-1]] - hist[-1, b, gs[0]])
+    last = hist[-1]
+    final = result.final
+    for b, (name, final_col, group_cols, gaps, times, series_col) in enumerate(layout.behaviours):
+        row[final_col] = float(final[name])
+        lb = last[b]
+        row.update(zip(group_cols, lb[1:].tolist(), strict=True))
+        for col, hi, lo in gaps:
+            row[col] = float(lb[hi] - lb[lo])
         everyone = hist[:, b, 0]
-        for t in thresholds:
-            reached = np.flatnonzero(everyone >= t)
-            row[f"time.{name}.{_threshold_label(t)}"] = float(reached[0]) if len(reached) else None
-        if keep_timeseries:
-            row[f"series.{name}"] = everyone.tolist()
+        for col, t in times:
+            reached = everyone >= t
+            first = int(reached.argmax())
+            row[col] = float(first) if reached[first] else None
+        if series_col is not None:
+            row[series_col] = everyone.tolist()
     economics = getattr(result, "economics", None)
     if isinstance(economics, dict):
         for k, v in economics.items():
@@ -123,27 +178,68 @@ def metrics_of(result, thresholds=(0.25, 0.5), keep_timeseries: bool = False) ->
     return row
 
 
-def _one_run(payload: dict, run: RunSpec, scenarios: dict):
-    from model import Scenario, simulate
+#: validated scenarios of design points, kept by each worker from one task to the next:
+#: (payload key, point) -> (Scenario, key of its shared network or None)
+_POINTS: OrderedDict = OrderedDict()
+_POINT_CACHE_SIZE = 1024
 
-    cached = scenarios.get(run.point)
+
+def _point_scenario(payload: dict, run: RunSpec, scenarios: dict):
+    """(Scenario, shared network or None) of ``run``'s design point, validated once per worker."""
+    key = payload.get("key")
+    cache, ck = (_POINTS, (key, run.point)) if key is not None else (scenarios, run.point)
+    cached = cache.get(ck)
     if cached is None:
+        from model import Scenario
+
         data = apply_params(payload["base"], run.params)
         sc = Scenario.model_validate({**data, "seed": payload["root_seed"]})
-        graph = None
+        graph_key = None
         if payload["network_policy"] == "shared":
-            graph = shared_graph(sc.network, network_seed(payload["root_seed"]))
-        cached = scenarios[run.point] = (sc, graph)
-    sc, graph = cached
+            seed = network_seed(payload["root_seed"])
+            graph_key = _graph_key(sc.network, seed)
+            shared_graph(sc.network, seed, graph_key)
+        cached = cache[ck] = (sc, graph_key, seed if graph_key else None)
+        if cache is _POINTS:
+            while len(_POINTS) > _POINT_CACHE_SIZE:
+                _POINTS.popitem(last=False)
+    sc, graph_key, seed = cached
+    graph = None
+    if graph_key is not None:
+        graph = _GRAPHS.get(graph_key)
+        if graph is None:  # evicted by other networks: build it again
+            graph = shared_graph(sc.network, seed, graph_key)
+    return sc, graph
+
+
+def _forget_point(payload: dict, run: RunSpec, scenarios: dict) -> None:
+    scenarios.pop(run.point, None)
+    _POINTS.pop((payload.get("key"), run.point), None)
+
+
+def _one_run(payload: dict, run: RunSpec, scenarios: dict):
+    from model import simulate
+
+    sc, graph = _point_scenario(payload, run, scenarios)
     result = simulate(sc.model_copy(update={"seed": int(run.seed)}), graph=graph)
     return metrics_of(result, payload["thresholds"], payload["keep_timeseries"])
 
 
+_WORKER_NAME: str | None = None
+
+
+def _worker_name() -> str:
+    global _WORKER_NAME
+    if _WORKER_NAME is None or not _WORKER_NAME.endswith(f":{os.getpid()}"):  # a forked process
+        import socket
+
+        _WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+    return _WORKER_NAME
+
+
 def run_batch(payload: dict, runs: list) -> pa.Table:  # noqa: F821
     """Run a batch of runs on a worker; one row per run (failures recorded, never raised)."""
-    import socket
-
-    worker = f"{socket.gethostname()}:{os.getpid()}"
+    worker = _worker_name()
     scenarios: dict = {}
     rows = []
     tries = 1 + max(int(payload.get("retries", 0)), 0)
@@ -158,7 +254,7 @@ def run_batch(payload: dict, runs: list) -> pa.Table:  # noqa: F821
                 metrics = _one_run(payload, run, scenarios)
             except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not raised
                 error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-                scenarios.pop(run.point, None)
+                _forget_point(payload, run, scenarios)
                 continue
             error = None
             break
@@ -170,6 +266,32 @@ def run_batch(payload: dict, runs: list) -> pa.Table:  # noqa: F821
         row["_worker"] = worker
         rows.append(row)
     return rows_to_table(rows, payload["paths"], payload["param_types"])
+
+
+class _Batch:
+    """A task's arguments, opaque to Dask.
+
+    ``client.submit`` walks every list, tuple and dict among its arguments looking for futures: a
+    few microseconds per run and parameter, in the driver, for every task. Wrapped, they are just
+    pickled.
+    """
+
+    __slots__ = ("payload", "runs")
+
+    def __init__(self, payload: dict, runs: list):
+        self.payload = payload
+        self.runs = runs
+
+    def __getstate__(self):
+        return (self.payload, self.runs)
+
+    def __setstate__(self, state):
+        self.payload, self.runs = state
+
+
+def run_task(batch: _Batch):
+    """The Dask task: ``run_batch`` on a wrapped batch."""
+    return run_batch(batch.payload, batch.runs)
 
 
 # ==================================================================================================
@@ -291,11 +413,71 @@ def _local_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _forkserver_available() -> bool:
+    import multiprocessing
+
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _local_config() -> dict:
+    """Dask settings for a cluster started here: ``WORKER_CONFIG``, and forked workers where possible."""
+    if not _forkserver_available():  # pragma: no cover - Windows: workers are spawned
+        return dict(WORKER_CONFIG)
+    return {**WORKER_CONFIG, "distributed.worker.multiprocessing-method": "forkserver"}
+
+
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def start_worker_template() -> bool:
+    """Start (in the background, once per process) the process that local workers are forked from.
+
+    By default Dask starts each local worker as a fresh interpreter (``spawn``) that then imports
+    distributed, numba, Mesa and the model: about 2.5 s of CPU per worker (measured: a 2-worker
+    cluster took 2.2-8 s to start on 2 busy cores), paid again by every worker restarted after a
+    crash. Instead our local workers are forked from multiprocessing's *forkserver*, a
+    single-threaded process that imported all of that once (``TEMPLATE_PRELOAD``); a fork then takes
+    milliseconds (Dask's ``distributed.worker.multiprocessing-method = "forkserver"``). The template
+    inherits ``WORKER_ENV`` (numba reads ``NUMBA_NUM_THREADS`` when it is imported) and Dask's
+    ``pre-spawn-environ``; the driver's own environment is left as it was.
+
+    ``wellspread sweep`` calls this before it reads the experiment, so the template's imports
+    overlap the driver's; ``run_sweep`` calls it too (nothing happens if it is running). The template
+    lives as long as this process: code changed since it started (a notebook session) needs a new
+    Python process. Returns False where there is no forkserver (Windows): workers are spawned.
+    """
+    if not _forkserver_available():  # pragma: no cover - Windows
+        return False
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    import dask
+    from distributed.utils import get_mp_context
+
+    with _TEMPLATE_LOCK, dask.config.set(_local_config()):
+        get_mp_context()  # distributed sets its own preload list on first use; ours replaces it
+        multiprocessing.get_context("forkserver").set_forkserver_preload(list(TEMPLATE_PRELOAD))
+        env = {k: str(v) for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()}
+        env.update(WORKER_ENV)
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    return True
+
+
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | None, slurm: dict | None):
     """A Dask client for the requested cluster; clusters started here are stopped on exit."""
     import importlib.util
 
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -305,18 +487,20 @@ def _client(workers: int | None, scheduler: str | None, slurm: dict | None):
         finally:
             client.close()
         return
-    if slurm:
-        slurm = dict(slurm)
-        jobs = int(slurm.pop("jobs", 1) or 1)
-        cluster = slurm_cluster(**slurm)
-        cluster.scale(jobs=jobs)
-    else:
-        n = int(workers or _local_cores())
-        dashboard = ":0" if importlib.util.find_spec("bokeh") else None
-        import dask
-
-        try:
-            with dask.config.set(WORKER_CONFIG):  # nannies hand their config to the workers they (re)start
+    with contextlib.ExitStack() as stack:
+        if slurm:
+            slurm = dict(slurm)
+            jobs = int(slurm.pop("jobs", 1) or 1)
+            cluster = slurm_cluster(**slurm)
+            cluster.scale(jobs=jobs)
+        else:
+            n = int(workers or _local_cores())
+            dashboard = ":0" if importlib.util.find_spec("bokeh") else None
+            start_worker_template()
+            # held while the cluster lives: a nanny reads the multiprocessing method whenever it
+            # (re)starts its worker, and hands the rest of the config to it
+            stack.enter_context(dask.config.set(_local_config()))
+            try:
                 cluster = LocalCluster(
                     n_workers=n,
                     threads_per_worker=1,
@@ -326,19 +510,19 @@ def _client(workers: int | None, scheduler: str | None, slurm: dict | None):
                     env=WORKER_ENV,
                     preload=list(WORKER_PRELOAD),
                 )
-        except Exception as exc:
-            raise RuntimeError(
-                f"could not start {n} local Dask workers ({type(exc).__name__}: {exc}); "
-                f"check that `{sys.executable} -c 'import model'` works"
-            ) from exc
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        with contextlib.suppress(Exception):
-            client.close()
-        with contextlib.suppress(Exception):
-            cluster.close()
+            except Exception as exc:
+                raise RuntimeError(
+                    f"could not start {n} local Dask workers ({type(exc).__name__}: {exc}); "
+                    f"check that `{sys.executable} -c 'import model'` works"
+                ) from exc
+        client = Client(cluster)
+        try:
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.close()
+            with contextlib.suppress(Exception):
+                cluster.close()
 
 
 @contextlib.contextmanager
@@ -497,22 +681,25 @@ def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, re
             if batch_size:
                 return int(batch_size)
             width = max(threads(), 1)
-            cap = max(1, math.ceil(len(queue) / (4 * width)))
+            share = math.ceil(len(queue) / (2 * width))
             if not per_run:
-                return min(cap, 4)
-            per = statistics.median(per_run[-64:])
-            return max(1, min(cap, MAX_BATCH, int(TARGET_TASK_SECONDS / max(per, 1e-6))))
+                return max(1, min(share, FIRST_BATCH))
+            per = max(statistics.median(per_run[-64:]), 1e-6)
+            floor = max(1, int(MIN_TASK_SECONDS / per))
+            return max(floor, min(share, MAX_BATCH, int(TARGET_TASK_SECONDS / per)))
 
         def submit(runs: list[RunSpec]) -> None:
             nonlocal counter
             counter += 1
             key = f"wellspread-{runs[0].run_id[:12]}-{counter}"
-            fut = client.submit(run_batch, payload, [tuple(r) for r in runs], key=key, pure=False, retries=0)
+            fut = client.submit(run_task, _Batch(payload, [tuple(r) for r in runs]), key=key, pure=False, retries=0)
             in_flight[fut] = runs
             ac.add(fut)
 
         def refill() -> None:
-            window = max(8, 3 * max(threads(), 1))
+            width = max(threads(), 1)
+            # until a run has been timed, one small task running and one waiting per worker
+            window = 3 * width + 2 if per_run or batch_size else 2 * width
             while len(in_flight) < window and (singles or queue):
                 if singles:
                     submit([singles.popleft()])

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..groups import tally
-from ._kernel import PARALLEL_FROM, kernel
+from ._kernel import PARALLEL_FROM, kernel, tie_blocks
 
 
 @kernel
@@ -23,14 +23,15 @@ def full_counts(indptr, indices, adopted, count):
     Adopters' counts are not needed by progressive rules (they stay adopters), so their rows are
     skipped: late in a cascade most of the sweep is saved.
     """
-    n = len(indptr) - 1
-    for i in prange(n):
-        if adopted[i]:
-            continue
-        c = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            c += adopted[indices[e]]
-        count[i] = c
+    bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    for block in prange(len(bounds) - 1):
+        for i in range(bounds[block], bounds[block + 1]):
+            if adopted[i]:
+                continue
+            c = 0
+            for e in range(indptr[i], indptr[i + 1]):
+                c += adopted[indices[e]]
+            count[i] = c
 
 
 @njit(cache=True, inline="always")

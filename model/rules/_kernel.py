@@ -14,9 +14,40 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
 from numba import njit
 
 PARALLEL_FROM = 1_000_000  # people; below this the serial form runs
+PEOPLE_PER_BLOCK = 4096  # at most 256 blocks: fine enough to balance two to a few dozen threads
+MAX_BLOCKS = 256
+
+
+@njit(cache=True)
+def tie_blocks(indptr):
+    """Edges of blocks of people holding about equal numbers of ties (each person counting 1 + degree).
+
+    Why: ``prange`` hands each thread an equal count of iterations. Looping over people directly
+    splits people evenly, but in Barabasi-Albert graphs the first half of the people hold 71% of the
+    ties, so two threads sped a sweep up 1.4x instead of 2x (docs/performance.md section 6).
+    Looping over these blocks instead gives each thread an equal share of the work.
+    """
+    n = len(indptr) - 1
+    k = min(MAX_BLOCKS, 1 + n // PEOPLE_PER_BLOCK)
+    bounds = np.empty(k + 1, dtype=np.int64)
+    total = indptr[n] + n
+    bounds[0] = 0
+    for c in range(1, k):
+        target = total * c // k
+        lo, hi = bounds[c - 1], n  # first person i with indptr[i] + i >= target
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if indptr[mid] + mid < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        bounds[c] = lo
+    bounds[k] = n
+    return bounds
 
 
 def kernel(fn):

@@ -13,7 +13,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import CountCache, adopt, round_candidates
-from ._kernel import kernel
+from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -37,16 +37,17 @@ def decide(person, b: int, t: int) -> bool:
 @kernel
 def sweep(indptr, indices, adopted, k, out):
     """Full synchronous sweep: out[i] = 1 for each non-adopter with at least k adopting neighbours."""
-    n = len(indptr) - 1
-    for i in prange(n):
-        out[i] = 0
-        if adopted[i]:
-            continue
-        c = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            c += adopted[indices[e]]
-        if c >= k:
-            out[i] = 1
+    bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    for block in prange(len(bounds) - 1):
+        for i in range(bounds[block], bounds[block + 1]):
+            out[i] = 0
+            if adopted[i]:
+                continue
+            c = 0
+            for e in range(indptr[i], indptr[i + 1]):
+                c += adopted[indices[e]]
+            if c >= k:
+                out[i] = 1
 
 
 @njit(cache=True)

@@ -20,7 +20,7 @@ from pydantic import Field
 from ..groups import tally
 from ..rng import pair_key, pair_uniform, pair_uniform_of
 from ._counting import append
-from ._kernel import kernel
+from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, Probability, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -52,16 +52,17 @@ def decide(person, b: int, t: int) -> bool:
 @kernel
 def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
     """Pull form: each non-adopter checks its neighbours that adopted last round."""
-    n = len(indptr) - 1
-    for i in prange(n):
-        out[i] = 0
-        if adopted[i]:
-            continue
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            if adopted_at[j] == t - 1 and adopted[j] and pair_uniform(pair_key(key, ATTEMPT, j), i) < p:
-                out[i] = 1
-                break
+    bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    for block in prange(len(bounds) - 1):
+        for i in range(bounds[block], bounds[block + 1]):
+            out[i] = 0
+            if adopted[i]:
+                continue
+            for e in range(indptr[i], indptr[i + 1]):
+                j = indices[e]
+                if adopted_at[j] == t - 1 and adopted[j] and pair_uniform(pair_key(key, ATTEMPT, j), i) < p:
+                    out[i] = 1
+                    break
 
 
 @njit(cache=True)

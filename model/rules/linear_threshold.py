@@ -14,7 +14,7 @@ from numba import prange
 from pydantic import Field
 
 from . import threshold
-from ._kernel import kernel
+from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -45,17 +45,18 @@ def decide(person, b: int, t: int) -> bool:
 @kernel
 def sweep_weighted(indptr, indices, weights, adopted, theta, out):
     """Full synchronous sweep with explicit edge weights (summed in adjacency order)."""
-    n = len(indptr) - 1
-    for i in prange(n):
-        out[i] = 0
-        if adopted[i]:
-            continue
-        s = 0.0
-        for e in range(indptr[i], indptr[i + 1]):
-            if adopted[indices[e]]:
-                s += weights[e]
-        if s >= theta[i]:
-            out[i] = 1
+    bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    for block in prange(len(bounds) - 1):
+        for i in range(bounds[block], bounds[block + 1]):
+            out[i] = 0
+            if adopted[i]:
+                continue
+            s = 0.0
+            for e in range(indptr[i], indptr[i + 1]):
+                if adopted[indices[e]]:
+                    s += weights[e]
+            if s >= theta[i]:
+                out[i] = 1
 
 
 def numba_step(pop, b: int, t: int):

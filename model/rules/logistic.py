@@ -33,7 +33,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ..rng import uniform
-from ._kernel import kernel
+from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, Probability
 
 PROGRESSIVE = False
@@ -133,26 +133,27 @@ def sweep(indptr, indices, adopted_all, b, coupling, peer_coupling, relapse_coup
           relapse, stressed, stress_relapse, key, t, out):
     """out[i]: 1 adopts, 2 relapses, 0 no change."""
     adopted = adopted_all[b]
-    n = len(indptr) - 1
-    for i in prange(n):
-        out[i] = 0
-        if adopted[i]:
-            term = stress_relapse if stressed[i] else 0.0
-            prob = _relapse_probability(relapse, _coupled_nb(adopted_all, relapse_coupling[b], i), term)
-            if uniform(key, RELAPSE, t, i) < prob:
-                out[i] = 2
-            continue
-        deg = indptr[i + 1] - indptr[i]
-        share = 0.0
-        if deg > 0:
-            c = 0
-            for e in range(indptr[i], indptr[i + 1]):
-                c += adopted[indices[e]]
-            share = c / deg
-        peer = logit[1] + _coupled_nb(adopted_all, peer_coupling[b], i)
-        prob = _adopt_probability(share, visible[i], _coupled_nb(adopted_all, coupling[b], i), offset[i], logit[0], peer, logit[2])
-        if uniform(key, ADOPT, t, i) < prob:
-            out[i] = 1
+    bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    for block in prange(len(bounds) - 1):
+        for i in range(bounds[block], bounds[block + 1]):
+            out[i] = 0
+            if adopted[i]:
+                term = stress_relapse if stressed[i] else 0.0
+                prob = _relapse_probability(relapse, _coupled_nb(adopted_all, relapse_coupling[b], i), term)
+                if uniform(key, RELAPSE, t, i) < prob:
+                    out[i] = 2
+                continue
+            deg = indptr[i + 1] - indptr[i]
+            share = 0.0
+            if deg > 0:
+                c = 0
+                for e in range(indptr[i], indptr[i + 1]):
+                    c += adopted[indices[e]]
+                share = c / deg
+            peer = logit[1] + _coupled_nb(adopted_all, peer_coupling[b], i)
+            prob = _adopt_probability(share, visible[i], _coupled_nb(adopted_all, coupling[b], i), offset[i], logit[0], peer, logit[2])
+            if uniform(key, ADOPT, t, i) < prob:
+                out[i] = 1
 
 
 def numba_step(pop, b: int, t: int):

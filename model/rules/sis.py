@@ -19,7 +19,7 @@ from pydantic import Field
 from ..groups import tally
 from ..rng import uniform
 from ._counting import append
-from ._kernel import PARALLEL_FROM, kernel
+from ._kernel import PARALLEL_FROM, kernel, tie_blocks
 from ._params import BehaviourBase, Probability
 
 PROGRESSIVE = False
@@ -57,18 +57,19 @@ def decide(person, b: int, t: int) -> bool:
 @kernel
 def sweep(indptr, indices, adopted, adopt_prob, relapse, key, t, out):
     """out[i]: 1 adopts, 2 relapses, 0 no change."""
-    n = len(indptr) - 1
-    for i in prange(n):
-        out[i] = 0
-        if adopted[i]:
-            if uniform(key, RELAPSE, t, i) < relapse:
-                out[i] = 2
-            continue
-        c = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            c += adopted[indices[e]]
-        if c > 0 and uniform(key, ADOPT, t, i) < adopt_prob[c]:
-            out[i] = 1
+    bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    for block in prange(len(bounds) - 1):
+        for i in range(bounds[block], bounds[block + 1]):
+            out[i] = 0
+            if adopted[i]:
+                if uniform(key, RELAPSE, t, i) < relapse:
+                    out[i] = 2
+                continue
+            c = 0
+            for e in range(indptr[i], indptr[i + 1]):
+                c += adopted[indices[e]]
+            if c > 0 and uniform(key, ADOPT, t, i) < adopt_prob[c]:
+                out[i] = 1
 
 
 def numba_step(pop, b: int, t: int):

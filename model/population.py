@@ -97,7 +97,7 @@ class Population:
 
     def marks(self, b: int) -> np.ndarray:
         if b not in self._marks:
-            self._marks[b] = np.full(self.n, -1, dtype=np.int64)
+            self._marks[b] = np.full(self.n, -1, dtype=np.int32)  # round stamps: rounds stay far below 2**31
         return self._marks[b]
 
     def scratch(self) -> np.ndarray:

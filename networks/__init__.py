@@ -6,6 +6,7 @@ them to the CSR arrays the kernels use.
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import networkx as nx
@@ -39,8 +40,13 @@ KINDS: tuple[str, ...] = tuple(_BUILDERS)
 
 def kind_parameters(kind: str) -> dict:
     """The keyword parameters a kind accepts, with their defaults."""
-    builder = _builder(kind)
-    sig = inspect.signature(builder)
+    return dict(_kind_parameters(kind))
+
+
+@functools.lru_cache(maxsize=None)
+def _kind_parameters(kind: str) -> dict:
+    # every scenario validation asks; inspect.signature costs about 0.2 ms a time
+    sig = inspect.signature(_builder(kind))
     return {name: p.default for name, p in sig.parameters.items() if name not in ("n", "seed")}
 
 

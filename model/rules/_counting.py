@@ -104,7 +104,7 @@ class CountCache:
 
     def __init__(self, n: int):
         self.count = np.zeros(n, dtype=np.int32)
-        self.mark = np.full(n, -1, dtype=np.int64)
+        self.mark = np.full(n, -1, dtype=np.int32)  # round stamps
         self.valid = False
 
     def fresh(self, adopted_row, frontier, untouched_adopt: bool) -> bool:

@@ -89,7 +89,10 @@ def simulate(scenario: Scenario | dict, graph: nx.Graph | None = None) -> Result
         scenario = Scenario.model_validate(scenario)
     model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python", collect=False)
     try:
-        model.run()
+        if model.can_fuse():
+            model._run_fused(scenario.steps, mesa_clock=False)  # the model is released below: no clock to keep
+        else:
+            model.run()
         return result_of(model)
     finally:
         model.release()

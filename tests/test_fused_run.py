@@ -127,3 +127,16 @@ def test_what_cannot_fuse_steps_round_by_round(town):
     with pytest.raises(ValueError, match="cannot run fused: interventions"):
         m.run(fused=True)
     assert BehaviourModel(sc.model_copy(update={"engine": "python"}), town).can_fuse() is False
+
+
+@pytest.mark.parametrize("name", ["independent_cascade", "sis"])
+def test_simulate_gives_the_stepped_result(name, town):
+    from model.simulate import result_of
+
+    sc = _scenario([RULES[name] | {"name": "x"}])
+    stepped = result_of(BehaviourModel(sc, town, agents=False).run(fused=False))
+    fast = simulate(sc, graph=town)
+    np.testing.assert_array_equal(fast.history, stepped.history)
+    np.testing.assert_array_equal(fast.costs, stepped.costs)
+    assert fast.steps == stepped.steps and fast.final == stepped.final and fast.group_sizes == stepped.group_sizes
+    assert fast.indicators.equals(stepped.indicators)

@@ -76,7 +76,7 @@ def plan_seeds(
     costs = person_costs(G, csr, spec.cost)
     if spec.budget is None:
         ranked = select_seeds(ranking_graph, spec.strategy, spec.count, seed=rng, **params)
-        positions = csr.positions(ranked.tolist())
+        positions = csr.positions(ranked)
     else:
         ranked, positions = _fill_budget(ranking_graph, csr, spec, params, costs, rng)
     spent = costs[positions]
@@ -95,7 +95,7 @@ def _fill_budget(G, csr, spec: SeedingSpec, params: dict, costs: np.ndarray, rng
     want = min(n, max(1, math.floor(spec.budget / costs.min())))
     while True:
         ranked = select_seeds(G, spec.strategy, want, seed=rng, **params)
-        positions = csr.positions(ranked.tolist())
+        positions = csr.positions(ranked)
         keep = _within_budget(costs[positions], spec.budget)
         left = spec.budget - costs[positions[keep]].sum()
         if want >= n or spec.strategy == "given" or left < costs.min():
@@ -119,6 +119,6 @@ def _plan_on_arrays(csr: CSR, spec: SeedingSpec, params: dict, rng: np.random.Ge
     if spec.budget is not None or spec.phases or not isinstance(spec.cost, (int, float)):
         raise ValueError("budgets, phases and per-person costs need a networkx network (network.arrays = false)")
     ranked = select_seeds(csr, spec.strategy, spec.count, seed=rng, **params)
-    positions = csr.positions(ranked.tolist())
+    positions = csr.positions(ranked)
     costs = np.full(len(positions), float(spec.cost))
     return SeedPlan(ranked, positions, np.zeros(len(positions), dtype=np.int64), float(costs.sum()), costs)

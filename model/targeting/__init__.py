@@ -81,4 +81,5 @@ def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params)
 def _non_integer_ids(G) -> bool:
     if isinstance(G, CSR) and isinstance(G.nodes, range):
         return False
-    return any(not isinstance(v, (int, np.integer)) for v in G.nodes)
+    # the distinct types, collected in C (a Python test per node cost 5 ms at 10^5 people)
+    return not all(issubclass(kind, (int, np.integer)) for kind in set(map(type, G.nodes)))

@@ -33,11 +33,15 @@ def given(G, count, rng, nodes=None, **params):
     if nodes is None:
         raise TargetingError("strategy 'given' needs nodes = [...]")
     if isinstance(G, CSR):
-        missing = [v for v in nodes if not _in_csr(G, v)]
+        try:
+            G.positions(nodes)  # vectorised: a bounds check on array-built networks
+        except (ValueError, TypeError):  # name the first person missing, as below
+            missing = [v for v in nodes if not _in_csr(G, v)]
+            raise TargetingError(f"seeding.nodes: node {missing[0]!r} is not in the network") from None
     else:
         missing = [v for v in nodes if v not in G]
-    if missing:
-        raise TargetingError(f"seeding.nodes: node {missing[0]!r} is not in the network")
+        if missing:
+            raise TargetingError(f"seeding.nodes: node {missing[0]!r} is not in the network")
     return list(dict.fromkeys(nodes))
 
 

@@ -55,6 +55,22 @@ def pair_uniform(prefix, b):
 
 
 @njit(cache=True)
+def pair_cut(p):
+    """The integer form of a probability for ``pair_below``: ceil(p * 2**53), exact in float64."""
+    return np.uint64(np.ceil(p * 9007199254740992.0))
+
+
+@njit(cache=True, inline="always")
+def pair_below(prefix, b, cut):
+    """``pair_uniform(prefix, b) < p`` with ``cut = pair_cut(p)``, compared as integers.
+
+    Exact: the draw is (h >> 11) * 2**-53, so it is below p exactly when h >> 11 < ceil(p * 2**53);
+    it spares the inner loop of a cascade a conversion to float per attempt.
+    """
+    return mix64(prefix ^ (np.uint64(b) * _M3)) >> _S11 < cut
+
+
+@njit(cache=True)
 def pair_uniform_of(key, stream, a, b):
     """``pair_uniform(pair_key(key, stream, a), b)`` in one call (for Python callers: no uint64 round trip)."""
     return pair_uniform(pair_key(key, stream, a), b)

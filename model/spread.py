@@ -23,22 +23,19 @@ estimate an exact average over ``trials`` fixed live-edge graphs, hence monotone
 
 from __future__ import annotations
 
-import math
-
 import networkx as nx
 import numpy as np
 import pydantic
 from numba import get_num_threads, njit, prange, set_num_threads
 
 from networks import CSR, csr_of
-from networks._prefetch import prefetch as _prefetch
 
 from .population import Population
-from .rng import mix64, pair_key
+from .rng import pair_cut
 from .rules import RULES
 from .rules._counting import push_counts as _push_counts
 from .rules.absolute_threshold import frontier as _absolute_frontier
-from .rules.independent_cascade import ATTEMPT
+from .rules.independent_cascade import cascade as _ic_cascade
 from .rules.threshold import frontier as _fraction_frontier
 
 PREPARE, INITIAL = 0, 1  # purposes of the per-trial seed sequences
@@ -255,39 +252,24 @@ class _serial_kernels:
             set_num_threads(self.before)
 
 
-_M3 = np.uint64(0xD6E8FEB86659FD93)  # model.rng.pair_uniform's multiplier
-_S11 = np.uint64(11)
-_TWO53 = 9007199254740992.0
-AHEAD = 8  # rows prefetched this many sources ahead (indptr twice as far); 4-16 measured alike
 
 
 @njit(parallel=True, cache=True)
 def _ic_batch(indptr, indices, base, extra, keys, p, steps, threads, out):
     """out[c, r] = final adopters of IC trial r seeded with base + extra[c] (extra[c] < 0: base only).
 
-    Each (c, r) run is what BehaviourModel's numba engine does round by round with the rule's
-    ``frontier`` kernel: last round's adopters each try every neighbour once, with the same draw
-    ``pair_uniform(pair_key(key, ATTEMPT, source), target) < p``; the hits adopt; stop when a round adds
-    nobody or at ``steps``. Runs are split over threads in chunks; each draw is a pure function of
-    (key, source, target), so the counts do not depend on the thread count. ``base`` must hold
-    distinct positions (``SpreadEstimator._positions`` makes it so).
-
-    Written for speed, with the same results (the tests compare it with the rule's own kernel):
-
-    * One buffer, ``order``, lists the adopters in the order they adopted; round t's sources are
-      the slice the previous round appended. No per-round arrays, no sorting.
-    * A hit is marked adopted at once instead of in a per-round mark array: within a round both only
-      stop the same person being counted twice, and who adopts does not depend on the order.
-    * The draw is compared as an integer: ``(h >> 11) * 2**-53 < p`` exactly when
-      ``h >> 11 < ceil(p * 2**53)`` (both sides are exact in float64), saving a uint64-to-float step.
-    * The rows of sources ``AHEAD`` places on are prefetched (``networks._prefetch``): at 10^6 people
-      each row is a cache miss, and overlapping them is most of the gain (3.5x on ws1m and ba1m).
+    Each (c, r) run is what BehaviourModel's fused run does: rounds of the rule's own ``cascade``
+    (last round's adopters each try every neighbour once, with the rule's draws; rows prefetched,
+    one adopter buffer, no allocation per round); stop when a round adds nobody or at ``steps``.
+    Runs are split over threads in chunks; each draw is a pure function of (key, source, target), so
+    the counts do not depend on the thread count. ``base`` must hold distinct positions
+    (``SpreadEstimator._positions`` makes it so).
     """
     n = len(indptr) - 1
     C, T = out.shape
     total = C * T
     chunks = min(total, 1 if threads == 1 else 4 * threads)
-    cut = np.uint64(math.ceil(p * _TWO53))
+    cut = pair_cut(p)
     for ch in prange(chunks):
         adopted = np.zeros(n, dtype=np.uint8)
         order = np.empty(max(n, 1), dtype=np.uint32)
@@ -308,20 +290,8 @@ def _ic_batch(indptr, indices, base, extra, keys, p, steps, threads, out):
             lo, hi, t = 0, m, 0
             while t < steps and lo < hi:
                 t += 1
-                for i in range(lo, hi):
-                    if i + 2 * AHEAD < m:  # sources further on, of this round or the next
-                        _prefetch(indptr, order[i + 2 * AHEAD])
-                    if i + AHEAD < m:
-                        _prefetch(indices, indptr[order[i + AHEAD]])
-                    s = order[i]
-                    prefix = pair_key(key, ATTEMPT, s)
-                    for e in range(indptr[s], indptr[s + 1]):
-                        j = indices[e]
-                        if mix64(prefix ^ (np.uint64(j) * _M3)) >> _S11 < cut and adopted[j] == 0:
-                            adopted[j] = 1
-                            order[m] = j
-                            m += 1
-                lo, hi = hi, m
+                lo, hi = hi, _ic_cascade(indptr, indices, order, lo, hi, adopted, key, cut)
+            m = hi
             out[c, r] = m
             for i in range(m):
                 adopted[order[i]] = 0

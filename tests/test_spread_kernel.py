@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import networks
-from model.spread import _TWO53, SpreadEstimator
+from model.rng import pair_cut
+from model.spread import SpreadEstimator
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,8 @@ def test_certain_and_impossible_attempts():
 @pytest.mark.parametrize("p", [0.5, 0.1, 1 / 3, 2.0**-53, 1e-300, 1 - 2.0**-53, 1.0, 0.0, math.nextafter(0.25, 1)])
 def test_the_integer_cut_is_the_float_comparison(p):
     # u = (h >> 11) * 2**-53 < p  exactly when  h >> 11 < ceil(p * 2**53), at the boundary and beside it
-    cut = math.ceil(p * _TWO53)
+    cut = math.ceil(p * 2.0**53)
+    assert int(pair_cut(p)) == cut  # the kernels' cut (model.rng.pair_cut) is this number
     for x in (cut - 2, cut - 1, cut, cut + 1):
         if 0 <= x < 2**53:
             assert (float(x) * 2.0**-53 < p) == (x < cut), (p, x)

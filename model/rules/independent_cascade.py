@@ -17,8 +17,10 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
+from networks._prefetch import prefetch
+
 from ..groups import tally
-from ..rng import pair_key, pair_uniform, pair_uniform_of
+from ..rng import pair_below, pair_cut, pair_key, pair_uniform_of
 from ._counting import append
 from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, Probability, steady_when_unchanged
@@ -52,6 +54,7 @@ def decide(person, b: int, t: int) -> bool:
 @kernel
 def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
     """Pull form: each non-adopter checks its neighbours that adopted last round."""
+    cut = pair_cut(p)
     bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
     for block in prange(len(bounds) - 1):
         for i in range(bounds[block], bounds[block + 1]):
@@ -60,9 +63,25 @@ def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
                 continue
             for e in range(indptr[i], indptr[i + 1]):
                 j = indices[e]
-                if adopted_at[j] == t - 1 and adopted[j] and pair_uniform(pair_key(key, ATTEMPT, j), i) < p:
+                if adopted_at[j] == t - 1 and adopted[j] and pair_below(pair_key(key, ATTEMPT, j), i, cut):
                     out[i] = 1
                     break
+
+
+AHEAD = 8  # rows prefetched this many sources ahead (indptr twice as far); 4-16 measured alike
+
+
+@njit(cache=True, inline="always")
+def prefetch_row(indptr, indices, sources, i, k):
+    """Start loading the rows of sources[i + AHEAD] (and indptr for i + 2 AHEAD) while source i is tried.
+
+    At 10^6 people each source's row is a cache miss that the short inner loop cannot overlap on its
+    own; prefetching overlaps them (1.3-3.7x on the batched trials; ``networks._prefetch``).
+    """
+    if i + 2 * AHEAD < k:
+        prefetch(indptr, sources[i + 2 * AHEAD])
+    if i + AHEAD < k:
+        prefetch(indices, indptr[sources[i + AHEAD]])
 
 
 @njit(cache=True)
@@ -70,15 +89,42 @@ def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
     """Push form: last round's adopters try each neighbour; draw first, read state only on success."""
     hits = np.empty(64, dtype=np.int64)
     m = 0
-    for s in sources:
+    cut = pair_cut(p)
+    k = len(sources)
+    for i in range(k):
+        prefetch_row(indptr, indices, sources, i, k)
+        s = sources[i]
         prefix = pair_key(key, ATTEMPT, s)
         for e in range(indptr[s], indptr[s + 1]):
             j = indices[e]
-            if pair_uniform(prefix, j) < p and adopted[j] == 0 and mark[j] != stamp:
+            if pair_below(prefix, j, cut) and adopted[j] == 0 and mark[j] != stamp:
                 mark[j] = stamp
                 hits = append(hits, m, j)
                 m += 1
     return hits[:m]  # the order of hits never changes who adopts
+
+
+@njit(cache=True)
+def cascade(indptr, indices, order, lo, hi, adopted, key, cut):
+    """One round of pushes from the sources ``order[lo:hi]``; new adopters go to ``order[hi:]``.
+
+    The compiled runs' form of ``frontier``: the same attempts and draws, but a hit is marked
+    adopted at once (within a round that does what the stamps do: nobody is counted twice, and who
+    adopts never depends on the order) and adopters queue in one buffer, so a round allocates
+    nothing. Returns the new end of ``order``.
+    """
+    m = hi
+    for i in range(lo, hi):
+        prefetch_row(indptr, indices, order, i, hi)
+        s = order[i]
+        prefix = pair_key(key, ATTEMPT, s)
+        for e in range(indptr[s], indptr[s + 1]):
+            j = indices[e]
+            if pair_below(prefix, j, cut) and adopted[j] == 0:
+                adopted[j] = 1
+                order[m] = j
+                m += 1
+    return m
 
 
 def numba_step(pop, b: int, t: int):
@@ -87,32 +133,34 @@ def numba_step(pop, b: int, t: int):
 
 
 @njit(cache=True)
-def run(indptr, indices, adopted, adopted_at, sources, key, p, mark, t, limit, stop, codes, counts, record):
-    """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop.
+def run(indptr, indices, adopted, adopted_at, sources, key, p, t, limit, stop, codes, counts, record):
+    """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop (``cascade``).
 
     Stops after round ``limit`` or, with ``stop``, after the first round nobody adopts. Row r of
     ``record`` gets the per-group adopter counts after round t+1+r. Returns (last round, its adopters).
     """
-    r = 0
+    order = np.empty(len(sources) + len(indptr), dtype=np.uint32)  # sources, then each round's adopters
+    hi = len(sources)
+    order[:hi] = sources
+    lo, r, cut = 0, 0, pair_cut(p)
     while t < limit:
         t += 1
-        hits = frontier(indptr, indices, sources, adopted, key, p, mark, t)
-        for h in hits:
-            adopted[h] = 1
-            adopted_at[h] = t
-            tally(codes, counts, h, 1)
+        m = cascade(indptr, indices, order, lo, hi, adopted, key, cut)
+        for i in range(hi, m):
+            adopted_at[order[i]] = t
+            tally(codes, counts, order[i], 1)
         record[r] = counts
         r += 1
-        sources = hits
-        if stop and len(hits) == 0:
+        lo, hi = hi, m
+        if stop and lo == hi:
             break
-    return t, sources
+    return t, order[lo:hi].astype(np.int64)
 
 
 def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
     """The compiled run of behaviour b from round ``pop.t`` (see ``run``); returns (last round, steady)."""
     t, pop.frontier[b] = run(
         pop.csr.indptr, pop.csr.indices, pop.adopted[b], pop.adopted_at[b], pop.frontier[b],
-        pop.keys[b], pop.p[b], pop.marks(b), pop.t, limit, stop, codes, counts, record,
+        pop.keys[b], pop.p[b], pop.t, limit, stop, codes, counts, record,
     )  # fmt: skip
     return t, len(pop.frontier[b]) == 0

@@ -15,10 +15,27 @@ seconds of every sweep process (driver with its in-process scheduler, and the wo
 submit to the last result: on a machine shared with other jobs the wall-clock ratios measure the
 other jobs as much as the sweep, while this one measures only the sweep's overhead (on 2 otherwise
 idle cores the steady ratio approaches it). Two scenarios: ``short`` (independent cascade,
-the contract's targeting example at n = 1,000: runs stop after a few rounds, ~5 ms each, the worst
-case for overhead) and ``long`` (SIS for 100 rounds, no early stop, ~20 ms a run).
+the contract's targeting example at n = 1,000: runs stop after a few rounds, a few ms each, the
+worst case for overhead) and ``long`` (SIS for 100 rounds, no early stop, ~5x longer).
 
-    python -m benchmarks.bench_sweep [--quick]
+The in-process loop is warm (imports and numba's compile cache excluded), while ``ratio_total``
+includes the sweep's whole start-up, so a third, cold comparison is made the way people run them:
+``ratio_cold`` = wall time of two fresh ``python`` processes started together, each a plain loop over
+half of the runs (reading the same experiment TOML, importing and loading everything itself: "a
+plain loop on each core") / wall time of one fresh ``wellspread sweep EXP.toml --workers 2``
+process. Both pay interpreter start, imports and compile-cache loads; the sweep also writes its
+results. Every sweep here is the first of its process (the template process that local workers
+are forked from is stopped before each in-process sweep).
+
+Per-run overheads, in CPU time (so other jobs on the machine do not count):
+``worker_overhead_cpu_ms_per_run`` = (CPU of the workers - CPU of the warm loop) / runs: what a run
+costs a worker beyond what it costs the loop (Dask's task handling, metrics, the table, the
+network built once per worker); ``sweep_driver_cpu_ms_per_run`` = the driver process (client, the
+in-process scheduler, nannies, writing Parquet). Start-up: ``startup_s`` = from calling
+``run_sweep`` to the first tasks submitted (cluster up), ``first_result_s`` to the first finished
+task. The 1-minute load average is reported before and after each scenario.
+
+    python -m benchmarks.bench_sweep [--quick] [--no-cold]
 """
 
 from __future__ import annotations
@@ -90,17 +107,96 @@ def _worker_cpu() -> float:
     return time.process_time()
 
 
+def _stop_worker_template() -> None:
+    """Stop multiprocessing's forkserver (the template local workers fork from), so the next sweep
+    starts it again like the first sweep of a process does."""
+    import multiprocessing.forkserver as forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()
+
+
+COLD_LOOP = """
+import sys, time
+start = time.perf_counter()
+import numba
+from experiments.experiment import Experiment, network_seed
+from model import simulate
+numba.set_num_threads(1)
+exp = Experiment.from_toml(sys.argv[1])
+part, parts = int(sys.argv[2]), int(sys.argv[3])
+plan = exp.plan()[part::parts]
+scenarios = {i: exp.scenario(i) for i in range(len(exp.points))}
+graph = scenarios[0].network.build(seed=network_seed(exp.seed))
+finals = [simulate(scenarios[r.point].model_copy(update={"seed": r.seed}), graph=graph).final for r in plan]
+print(time.perf_counter() - start, time.process_time())
+"""
+
+
+def _toml(exp, folder: str) -> str:
+    import tomli_w
+
+    path = os.path.join(folder, f"{exp.name}.toml")
+    data = {"name": exp.name, "seed": exp.seed, "replicates": exp.replicates, "base": exp.base, "vary": exp.vary}
+    with open(path, "wb") as fh:
+        tomli_w.dump(data, fh)
+    return path
+
+
+def cold(exp, workers: int = WORKERS) -> dict:
+    """Wall seconds of ``workers`` fresh plain-loop processes started together (each over its share of the
+    runs) and of one fresh ``wellspread sweep`` process, both from the experiment's TOML."""
+    import subprocess
+
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory() as tmp:
+        toml = _toml(exp, tmp)
+        start = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", COLD_LOOP, toml, str(i), str(workers)],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(workers)
+        ]
+        outs = [p.communicate()[0] for p in procs]
+        loops_s = time.perf_counter() - start
+        if any(p.returncode for p in procs):
+            raise RuntimeError("a cold loop process failed")
+        each = [float(o.split()[0]) for o in outs]
+        exe = os.path.join(os.path.dirname(sys.executable), "wellspread")
+        cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "experiments.cli"]
+        start = time.perf_counter()
+        subprocess.run(
+            [*cmd, "sweep", toml, "--out", os.path.join(tmp, "out"), "--workers", str(workers)],
+            cwd=root,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        sweep_s = time.perf_counter() - start
+    return {"loops_s": loops_s, "loop_each_s": each, "sweep_s": sweep_s}
+
+
 def sweep(exp, workers: int = WORKERS) -> dict:
     from experiments.runner import run_sweep
 
     first: dict = {}
     cpu: dict = {}
+    _stop_worker_template()
 
     def hook(p):
         # CPU of every process taking part (driver + in-process scheduler, and each worker), from
         # the first submit to the last result: what the sweep costs whatever else the machine runs
         if p.message == "running" and "start" not in cpu:
             from distributed import default_client
+
+            first["running"] = time.perf_counter()
 
             cpu["client"] = client = default_client()
             cpu["start"] = (time.process_time(), client.run(_worker_cpu))
@@ -120,6 +216,8 @@ def sweep(exp, workers: int = WORKERS) -> dict:
     (d0, w0), (d1, w1) = cpu["start"], cpu["end"]
     workers_cpu = sum(w1[a] - w0[a] for a in w1 if a in w0)
     return {
+        "startup_s": first["running"] - start,
+        "first_result_s": first.get("t", end) - start,
         "total_s": end - start,
         "steady_s": steady_s,
         "steady_runs": steady_runs,
@@ -129,12 +227,13 @@ def sweep(exp, workers: int = WORKERS) -> dict:
     }
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, cold_start: bool = True) -> dict:
     """Measure both scenarios; returns a dict of timings and ratios (also printed by ``main``)."""
     runs = 200 if quick else RUNS
     out: dict = {"runs": runs, "workers": WORKERS, "cores": os.cpu_count(), "scenarios": {}}
     out["load_before"] = round(os.getloadavg()[0], 2)
     for name in SCENARIOS:
+        load_before = round(os.getloadavg()[0], 2)
         exp = _experiment(name, runs)
         # the loop runs before and after the sweep and the mean is used: on a shared machine the
         # load drifts, and this halves the bias it gives the ratio
@@ -160,15 +259,35 @@ def run(quick: bool = False) -> dict:
             "loop_cpu_ms_per_run": round(1e3 * loop_cpu / exp.n_runs, 3),
             "sweep_cpu_ms_per_run": round(1e3 * s["cpu_s"] / exp.n_runs, 3),
             "sweep_driver_cpu_ms_per_run": round(1e3 * s["driver_cpu_s"] / exp.n_runs, 3),
+            "worker_overhead_cpu_ms_per_run": round(1e3 * (s["workers_cpu_s"] - loop_cpu) / exp.n_runs, 3),
             "cpu_efficiency": round(loop_cpu / s["cpu_s"], 3),
+            "startup_s": round(s["startup_s"], 3),
+            "first_result_s": round(s["first_result_s"], 3),
         }
+        if cold_start:
+            c = cold(exp)
+            out["scenarios"][name].update(
+                {
+                    "cold_loops_s": round(c["loops_s"], 3),
+                    "cold_loop_each_s": [round(x, 3) for x in c["loop_each_s"]],
+                    "cold_sweep_s": round(c["sweep_s"], 3),
+                    "ratio_cold": round(c["loops_s"] / c["sweep_s"], 3),
+                }
+            )
+        out["scenarios"][name]["load"] = [load_before, round(os.getloadavg()[0], 2)]
     out["load_after"] = round(os.getloadavg()[0], 2)
     out["acceptance"] = "sweep on 2 workers >= 0.8 x 2 x plain-loop throughput"
+    out["ratios"] = {
+        "ratio_total": "in-process, warm loop vs whole run_sweep (cluster start included)",
+        "ratio_steady": "in-process, warm loop vs run_sweep from its first finished task",
+        "ratio_cold": "fresh processes: 2 plain loops, each over half the runs, vs `wellspread sweep --workers 2`",
+        "cpu_efficiency": "CPU of the warm loop / CPU of driver and workers while runs are in flight",
+    }
     return out
 
 
 def main() -> None:
-    result = {"machine": machine(), "sweep": run(quick="--quick" in sys.argv)}
+    result = {"machine": machine(), "sweep": run(quick="--quick" in sys.argv, cold_start="--no-cold" not in sys.argv)}
     print(json.dumps(result, indent=2))
 
 

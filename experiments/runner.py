@@ -64,8 +64,11 @@ WORKER_CONFIG = {
     "distributed.worker.memory.monitor-interval": "1s",
 }
 #: imported by each worker before it joins, so a (re)started worker takes tasks only once it is ready
-WORKER_PRELOAD = ("model",)
-#: local workers are forked from a template process that imported these once (see ``start_worker_template``)
+WORKER_PRELOAD = ("model", "experiments.runner")
+#: how local workers start: "forkserver" (forked from a template process that imported
+#: TEMPLATE_PRELOAD once, see ``start_worker_template``) or "spawn" (Dask's default: a fresh
+#: interpreter per worker); forkserver where the platform has it
+WORKER_START = "forkserver"
 TEMPLATE_PRELOAD = ("distributed", "numpy", "pandas", *WORKER_PRELOAD)
 #: task sizing (runs per task): every task costs ~8 ms of CPU across driver, scheduler and worker
 #: (measured on 2 busy cores: ~4 ms in the scheduler and client, ~3 ms in the worker's event loop),
@@ -416,13 +419,13 @@ def _local_cores() -> int:
 def _forkserver_available() -> bool:
     import multiprocessing
 
-    return "forkserver" in multiprocessing.get_all_start_methods()
+    return WORKER_START == "forkserver" and "forkserver" in multiprocessing.get_all_start_methods()
 
 
 def _local_config() -> dict:
     """Dask settings for a cluster started here: ``WORKER_CONFIG``, and forked workers where possible."""
-    if not _forkserver_available():  # pragma: no cover - Windows: workers are spawned
-        return dict(WORKER_CONFIG)
+    if not _forkserver_available():  # Windows, or WORKER_START = "spawn"
+        return {**WORKER_CONFIG, "distributed.worker.multiprocessing-method": "spawn"}
     return {**WORKER_CONFIG, "distributed.worker.multiprocessing-method": "forkserver"}
 
 
@@ -446,18 +449,21 @@ def start_worker_template() -> bool:
     lives as long as this process: code changed since it started (a notebook session) needs a new
     Python process. Returns False where there is no forkserver (Windows): workers are spawned.
     """
-    if not _forkserver_available():  # pragma: no cover - Windows
+    if not _forkserver_available():  # Windows, or WORKER_START = "spawn"
         return False
     import multiprocessing
     import multiprocessing.forkserver
 
-    import dask
-    from distributed.utils import get_mp_context
+    import dask  # not distributed: the template's imports should start as early as they can
 
-    with _TEMPLATE_LOCK, dask.config.set(_local_config()):
-        get_mp_context()  # distributed sets its own preload list on first use; ours replaces it
+    with _TEMPLATE_LOCK:
+        # distributed sets its own (shorter) preload list when it first starts a worker; by then the
+        # template is running and its list no longer matters
         multiprocessing.get_context("forkserver").set_forkserver_preload(list(TEMPLATE_PRELOAD))
-        env = {k: str(v) for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()}
+        pre_spawn = dask.config.get("distributed.nanny.pre-spawn-environ", default=None)
+        if pre_spawn is None:  # distributed's defaults are not loaded yet: these are they
+            pre_spawn = {"MALLOC_TRIM_THRESHOLD_": 65536, "OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1}
+        env = {k: str(v) for k, v in pre_spawn.items()}
         env.update(WORKER_ENV)
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -543,7 +549,11 @@ def _sigterm_as_interrupt():
 
 
 class _Writer:
-    """Buffers finished rows and commits them as Parquet parts every few seconds (and at the end)."""
+    """Buffers finished rows and commits them as Parquet parts every few seconds (and at the end).
+
+    The first finished task is committed at once, so a reader (``wellspread status``, the dashboard)
+    sees the sweep's first results as soon as they exist.
+    """
 
     def __init__(self, store: Store, flush_seconds: float, flush_rows: int):
         self.store = store
@@ -551,7 +561,7 @@ class _Writer:
         self.flush_rows = flush_rows
         self.buffer: list = []
         self.rows = 0
-        self.last = time.monotonic()
+        self.last = -math.inf
 
     def add(self, table) -> None:
         if table.num_rows:
@@ -616,6 +626,8 @@ def run_sweep(
             raise ValueError("run_sweep: slurm must be a dict like {queue, cores, memory, walltime, jobs}")
     out = Path(out) if out is not None else Path("results") / exp.name
     Store.check(out, exp, resume)  # before anything is written or started
+    if not scheduler and not slurm and not resume:  # (a resumed sweep may have nothing left to run)
+        start_worker_template()  # its imports overlap planning and preparing the folder
 
     plan = exp.plan()
     store = Store(out)

@@ -67,6 +67,12 @@ def sweep(
             if missing:
                 fail(f"SLURM needs {', '.join(missing)} (and optionally --slurm-queue, --slurm-jobs, --slurm-account)")
             slurm = {**slurm_given, "jobs": slurm_given.get("jobs", 1)}
+        if not scheduler and not slurm and not resume:
+            # local workers are forked from a process that imports the model: start it now, so
+            # its imports overlap this process's own (reading and validating the experiment)
+            from .runner import start_worker_template
+
+            start_worker_template()
         exp = Experiment.from_toml(experiment)
         out = out if out is not None else Path("results") / experiment.stem
         where = scheduler or (f"SLURM ({slurm['jobs']} jobs x {slurm['cores']} cores)" if slurm else None)

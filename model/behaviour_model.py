@@ -220,6 +220,9 @@ class BehaviourModel(mesa.Model):
                 elif self.graph.has_edge(ids[a], ids[b]):
                     self.graph.remove_edge(ids[a], ids[b])
         self.population.rewire(self.csr)
+        for b, rule in enumerate(self.rules):
+            if hasattr(rule, "rewired"):
+                rule.rewired(self.population, b)
         for person in self.people:
             person.__dict__.pop("neighbours", None)
         return added

@@ -54,6 +54,8 @@ class GroupIndex:
 
     def counts(self, adopted: np.ndarray) -> np.ndarray:
         """(behaviours, groups) number adopting in each group."""
+        if len(self.labels) == 1:  # everyone only: numpy's count is several times faster than the loop
+            return np.count_nonzero(adopted, axis=1).astype(np.float64)[:, None]
         return _group_counts(self._codes, adopted, len(self.labels))
 
     def fractions(self, adopted: np.ndarray) -> np.ndarray:

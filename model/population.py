@@ -36,18 +36,17 @@ class Population:
         self.adopted = np.zeros((B, n), dtype=np.uint8)
         self.adopted_at = np.full((B, n), -1, dtype=np.int32)
         self.frontier = [np.zeros(0, dtype=np.int64) for _ in range(B)]
-        self.theta = np.zeros((B, n), dtype=np.float64)
-        self.theta_base = self.theta  # thresholds as drawn; ``theta`` is what environments leave of them
+        self._theta: np.ndarray | None = None  # allocated by the first threshold rule (8 B a person)
+        self._theta_base: np.ndarray | None = None  # thresholds as drawn; ``theta`` is what environments leave
         self._lazy: dict[str, np.ndarray] = {}  # offset, offset_base, visible: allocated on first use
         self.full_round = np.zeros(B, dtype=bool)  # thresholds moved: evaluate everyone this round
         self.coupling = np.zeros((B, B), dtype=np.float64)
         self.peer_coupling = np.zeros((B, B), dtype=np.float64)
         self.relapse_coupling = np.zeros((B, B), dtype=np.float64)
         self.stress_relapse = np.zeros(B, dtype=np.float64)
-        self.stressed = np.zeros(n, dtype=np.uint8)  # person-level stress / low mood (model.stress)
         self.logit = np.zeros((B, 3), dtype=np.float64)
         self.keys = np.zeros(B, dtype=np.int64)
-        self.p = np.zeros(B, dtype=np.float64)
+        self.p = np.zeros(B, dtype=np.float64)  # per-contact probability: IC attempt p, SIS beta
         self.k = np.zeros(B, dtype=np.int64)
         self.relapse = np.zeros(B, dtype=np.float64)
         self.prevalence = np.zeros(B, dtype=np.float64)
@@ -58,12 +57,35 @@ class Population:
         self._marks: dict = {}
         self._scratch: np.ndarray | None = None
 
-    # --- arrays only some scenarios use (the logistic rule, campaigns, publicise): 24 B a person ---
-    def _lazy_array(self, name: str) -> np.ndarray:
+    # --- arrays only some scenarios use, allocated on first use (offsets and visible: 24 B a person) ---
+    def _lazy_array(self, name: str, dtype=np.float64, per_behaviour: bool = True) -> np.ndarray:
         array = self._lazy.get(name)
         if array is None:
-            array = self._lazy[name] = np.zeros((self.n_behaviours, self.n), dtype=np.float64)
+            shape = (self.n_behaviours, self.n) if per_behaviour else self.n
+            array = self._lazy[name] = np.zeros(shape, dtype=dtype)
         return array
+
+    @property
+    def stressed(self) -> np.ndarray:
+        """uint8 per person: stress / low mood (``model.stress``); zero unless a scenario has stress."""
+        return self._lazy_array("stressed", dtype=np.uint8, per_behaviour=False)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """Per-person thresholds (threshold rules), what environments leave of ``theta_base``."""
+        if self._theta is None:
+            self._theta = self._theta_base = np.zeros((self.n_behaviours, self.n), dtype=np.float64)
+        return self._theta
+
+    @theta.setter
+    def theta(self, value: np.ndarray) -> None:
+        self._theta = value
+
+    @property
+    def theta_base(self) -> np.ndarray:
+        """Thresholds as drawn."""
+        self.theta  # noqa: B018 - allocates both on first use
+        return self._theta_base
 
     @property
     def offset(self) -> np.ndarray:
@@ -119,6 +141,7 @@ class Population:
         self.csr = csr
         for cache in self._caches.values():
             cache.valid = False
+
 
     # --- changing the state ------------------------------------------------------------------------
     def begin_round(self) -> int:

@@ -49,6 +49,11 @@ class CSR:
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr).astype(np.int64)
 
+    @property
+    def max_degree(self) -> int:
+        """The largest degree (0 with nobody), without allocating a degree array."""
+        return int(_max_degree(self.indptr))
+
     def position(self, node) -> int:
         """CSR position of a graph node id."""
         if isinstance(self.nodes, range):  # array-built networks: ids are positions
@@ -252,6 +257,14 @@ def rewire(csr: CSR, add: np.ndarray | None = None, remove: np.ndarray | None = 
 
 
 _CACHE: weakref.WeakKeyDictionary[nx.Graph, tuple[int | None, CSR]] = weakref.WeakKeyDictionary()
+
+
+@njit(cache=True)
+def _max_degree(indptr):
+    best = 0
+    for i in range(len(indptr) - 1):
+        best = max(best, indptr[i + 1] - indptr[i])
+    return best
 
 
 def fingerprint(G: nx.Graph) -> int:

@@ -140,3 +140,19 @@ def test_simulate_gives_the_stepped_result(name, town):
     np.testing.assert_array_equal(fast.costs, stepped.costs)
     assert fast.steps == stepped.steps and fast.final == stepped.final and fast.group_sizes == stepped.group_sizes
     assert fast.indicators.equals(stepped.indicators)
+
+
+def test_sis_exposure_table_grows_with_new_ties():
+    # the SIS table holds 1-(1-beta)^A up to the largest degree; events that add ties must extend it
+    sc = Scenario.model_validate(
+        {"seed": 2, "steps": 12, "engine": "numba", "network": {"kind": "ring_lattice", "n": 60, "k": 2},
+         "behaviours": [{"name": "x", "rule": "sis", "beta": 0.3, "relapse": 0.1}],
+         "seeding": {"strategy": "random", "count": 10},
+         "interventions": [{"kind": "bring_together", "scope": "online", "ties": 400, "every": 2}]}
+    )  # fmt: skip
+    m = BehaviourModel(sc, agents=False).run()
+    table = m.population.tables[0]
+    assert len(table) > m.csr.max_degree > 2  # ring degree 2 at the start
+    np.testing.assert_array_equal(table, 1.0 - (1.0 - 0.3) ** np.arange(len(table)))
+    python = BehaviourModel(sc.model_copy(update={"engine": "python"})).run()
+    np.testing.assert_array_equal(np.stack(python.history), np.stack(m.history))

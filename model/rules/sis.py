@@ -34,9 +34,21 @@ class Params(BehaviourBase):
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     # 1-(1-beta)^A tabulated once, shared by both engines, so no engine-specific pow() rounding;
-    # up to n-1 adopting neighbours, since events may add ties during the run
-    pop.tables[b] = 1.0 - (1.0 - params.beta) ** np.arange(pop.n, dtype=np.float64)
+    # up to the largest degree (``rewired`` extends it when events add ties)
+    pop.p[b] = params.beta
+    pop.tables[b] = exposure_table(params.beta, pop.csr.max_degree + 1)
     pop.relapse[b] = params.relapse
+
+
+def exposure_table(beta: float, size: int) -> np.ndarray:
+    """table[A] = 1 - (1 - beta)^A: the chance that A adopting neighbours transmit, A < size."""
+    return 1.0 - (1.0 - beta) ** np.arange(max(size, 2), dtype=np.float64)
+
+
+def rewired(pop, b: int) -> None:
+    """Ties changed (events): extend the table to the new largest degree."""
+    if len(pop.tables[b]) <= pop.csr.max_degree:
+        pop.tables[b] = exposure_table(pop.p[b], pop.csr.max_degree + 1)
 
 
 def steady(pop, b: int, changed: int) -> bool:

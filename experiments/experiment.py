@@ -477,6 +477,33 @@ class Experiment:
         }
 
 
+def first_point_of_toml(path) -> dict:
+    """What the worker template warms up on, read from an experiment file without validating it.
+
+    ``{"base", "params", "root_seed", "network_policy"}``: the base scenario (file paths resolved as
+    ``from_toml`` resolves them), the first value of every ``[vary]`` path, the root seed and the
+    network policy. Sampled parameters keep their base values. Raises whatever reading raises;
+    the caller treats any error as "no warm-up" (the driver reports errors itself).
+    """
+    from model.scenario import read_toml
+
+    path = Path(path)
+    data = read_toml(path)
+    base_dir = path.resolve().parent
+    base = data["base"]
+    if isinstance(base, str):
+        base_path = Path(base) if Path(base).is_absolute() else base_dir / base
+        base, base_dir = read_toml(base_path), base_path.resolve().parent
+    base = {k: v for k, v in base.items() if k != "seed"}
+    vary = _parse_vary(data.get("vary", {}), str(path))
+    return {
+        "base": _resolve_paths(base, base_dir),
+        "params": {p: values[0] for p, values in vary.items()},
+        "root_seed": int(data.get("seed", 0)),
+        "network_policy": data.get("network_policy", "shared"),
+    }
+
+
 def _loc_and_msg(exc, format_validation_error) -> str:
     """'loc: msg' of a pydantic error, as ``format_validation_error`` words it."""
     line = format_validation_error(exc, source="\0")

@@ -72,7 +72,7 @@ def sweep(
             # its imports overlap this process's own (reading and validating the experiment)
             from .runner import start_worker_template
 
-            start_worker_template()
+            start_worker_template(warm=experiment)
         exp = Experiment.from_toml(experiment)
         out = out if out is not None else Path("results") / experiment.stem
         where = scheduler or (f"SLURM ({slurm['jobs']} jobs x {slurm['cores']} cores)" if slurm else None)

@@ -11,11 +11,15 @@ Where it runs (nothing changes what is computed):
   same environment: the scheduler unpickles our task graph too);
 * ``slurm={queue, cores, memory, walltime, jobs, ...}``: ``dask_jobqueue.SLURMCluster`` jobs.
 
-How (``../shared/notes/sweeps.md``): runs are grouped into tasks of about a second (measured as the
-sweep goes) so Dask's ~3 ms per task stays small; a bounded window of tasks is in flight and results
-stream back through ``as_completed``; each worker builds a network once per distinct network spec
-and keeps it in a small cache (so graphs are neither rebuilt per run nor shipped per task); finished
-rows are committed as Parquet parts every couple of seconds (``store.py``). A run that raises is
+How (``../shared/notes/sweeps.md``): runs are grouped into tasks of up to two seconds (sized from
+run times measured as the sweep goes, shrinking towards the end so the workers finish together) so
+Dask's cost per task (~8 ms of CPU across driver and worker on 2 busy cores) stays small; a bounded
+window of tasks is in flight and results stream back through ``as_completed``; each worker builds a
+network once per distinct network spec and keeps it, and its validated scenarios, from one task to
+the next (so graphs are neither rebuilt per run nor shipped per task); finished rows are committed
+as Parquet parts every couple of seconds (``store.py``). Local workers are forked from a template
+process that imported the model and warmed up on the first design point (``start_worker_template``),
+and Dask's periodic housekeeping is slowed down (``WORKER_CONFIG``). A run that raises is
 retried ``retries`` times in place and then recorded with ``status = "failed"`` and its error; a task
 whose worker died is re-run by Dask, and a task that keeps killing workers is split into single runs
 so only the culprit is recorded as failed. Every run is written once: rows are deduplicated by run id.
@@ -535,8 +539,9 @@ def start_worker_template(warm: dict | str | os.PathLike | None = None) -> bool:
     return True
 
 
-#: the template warms up on networks of at most this many people (bigger runs dwarf the warm-up,
-#: and numba's parallel kernels, used for the biggest, must not start threads in a process that forks)
+#: the template warms up on generated networks of at most this many people (it keeps the network
+#: as long as it lives; bigger runs dwarf the warm-up; and numba's parallel kernels, used for the
+#: biggest, must not start threads in a process that forks)
 WARM_MAX_PEOPLE = 200_000
 _WARM_ENV = "WELLSPREAD_TEMPLATE_WARM"
 _TEMPLATE_ENV = "WELLSPREAD_TEMPLATE"
@@ -609,9 +614,10 @@ def _warm_template() -> None:
 
         data = apply_params(spec["base"], spec["params"])
         sc = Scenario.model_validate({**data, "seed": int(spec["root_seed"])})
-        graph = shared_graph(sc.network, network_seed(int(spec["root_seed"])))
-        if graph.number_of_nodes() > WARM_MAX_PEOPLE:
-            return
+        net = sc.network
+        if net.kind in ("file", "dataset") or not net.n or net.n > WARM_MAX_PEOPLE:
+            return  # of unknown size, or big: the template should not hold it for its lifetime
+        graph = shared_graph(net, network_seed(int(spec["root_seed"])))
         simulate(sc.model_copy(update={"steps": 1}), graph=graph)
     except Exception:  # noqa: BLE001, S110 - best effort: a worker without warm-up works the same
         pass

@@ -27,6 +27,9 @@ process. Both pay interpreter start, imports and compile-cache loads; the sweep 
 results. Every sweep here is the first of its process (the template process that local workers
 are forked from is stopped before each in-process sweep).
 
+``ratio_total_again`` repeats the in-process sweep once the template is running (a notebook's
+second sweep): start-up is then the cluster's alone.
+
 Per-run overheads, in CPU time (so other jobs on the machine do not count):
 ``worker_overhead_cpu_ms_per_run`` = (CPU of the workers - CPU of the warm loop) / runs: what a run
 costs a worker beyond what it costs the loop (Dask's task handling, metrics, the table, the
@@ -183,12 +186,13 @@ def cold(exp, workers: int = WORKERS) -> dict:
     return {"loops_s": loops_s, "loop_each_s": each, "sweep_s": sweep_s}
 
 
-def sweep(exp, workers: int = WORKERS) -> dict:
+def sweep(exp, workers: int = WORKERS, first_of_process: bool = True) -> dict:
     from experiments.runner import run_sweep
 
     first: dict = {}
     cpu: dict = {}
-    _stop_worker_template()
+    if first_of_process:
+        _stop_worker_template()
 
     def hook(p):
         # CPU of every process taking part (driver + in-process scheduler, and each worker), from
@@ -239,6 +243,7 @@ def run(quick: bool = False, cold_start: bool = True) -> dict:
         # load drifts, and this halves the bias it gives the ratio
         before, cpu_before = plain_loop(exp)
         s = sweep(exp)
+        again = sweep(exp, first_of_process=False)
         after, cpu_after = plain_loop(exp)
         loop_s = (before + after) / 2
         loop_cpu = (cpu_before + cpu_after) / 2
@@ -263,6 +268,9 @@ def run(quick: bool = False, cold_start: bool = True) -> dict:
             "cpu_efficiency": round(loop_cpu / s["cpu_s"], 3),
             "startup_s": round(s["startup_s"], 3),
             "first_result_s": round(s["first_result_s"], 3),
+            "again_total_s": round(again["total_s"], 3),
+            "again_startup_s": round(again["startup_s"], 3),
+            "ratio_total_again": round(exp.n_runs / again["total_s"] / (WORKERS * loop_tp), 3),
         }
         if cold_start:
             c = cold(exp)
@@ -280,6 +288,8 @@ def run(quick: bool = False, cold_start: bool = True) -> dict:
     out["ratios"] = {
         "ratio_total": "in-process, warm loop vs whole run_sweep (cluster start included)",
         "ratio_steady": "in-process, warm loop vs run_sweep from its first finished task",
+        "ratio_total_again": "in-process, warm loop vs a second whole run_sweep in the same process "
+        "(the worker template already running, as for every sweep after the first in a notebook)",
         "ratio_cold": "fresh processes: 2 plain loops, each over half the runs, vs `wellspread sweep --workers 2`",
         "cpu_efficiency": "CPU of the warm loop / CPU of driver and workers while runs are in flight",
     }

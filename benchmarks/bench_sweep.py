@@ -172,8 +172,7 @@ def cold(exp, workers: int = WORKERS) -> dict:
         if any(p.returncode for p in procs):
             raise RuntimeError("a cold loop process failed")
         each = [float(o.split()[0]) for o in outs]
-        exe = os.path.join(os.path.dirname(sys.executable), "wellspread")
-        cmd = [exe] if os.path.exists(exe) else [sys.executable, "-m", "experiments.cli"]
+        cmd = [sys.executable, "-c", "from experiments.cli import app; app()"]  # what `wellspread` runs
         start = time.perf_counter()
         subprocess.run(
             [*cmd, "sweep", toml, "--out", os.path.join(tmp, "out"), "--workers", str(workers)],

@@ -546,6 +546,7 @@ WARM_MAX_PEOPLE = 200_000
 _WARM_ENV = "WELLSPREAD_TEMPLATE_WARM"
 _TEMPLATE_ENV = "WELLSPREAD_TEMPLATE"
 _WARM_FILES: list[str] = []
+_WARM_CLEANUP = False
 
 
 def _warm_file(warm) -> str | None:
@@ -559,6 +560,12 @@ def _warm_file(warm) -> str | None:
     fd, path = tempfile.mkstemp(prefix="wellspread-warm-", suffix=".pickle")
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(spec, fh)
+    global _WARM_CLEANUP
+    if not _WARM_CLEANUP:
+        import atexit
+
+        atexit.register(_forget_warm_files)  # e.g. a CLI that stops at a bad spec before any cluster
+        _WARM_CLEANUP = True
     return path
 
 

@@ -108,4 +108,8 @@ def _register_more() -> None:
 _register_more()
 
 if __name__ == "__main__":
-    app()
+    # run as a script this module is __main__, while compare_cli and sweep_cli registered their verbs
+    # on the app of the importable ``experiments.cli``: start that one
+    from experiments.cli import app as registered
+
+    registered()

@@ -116,3 +116,14 @@ count = 30
     assert list(table["strategy"]) == ["random", "degree"]
     assert {f"deprivation={q}" for q in range(1, 6)} <= set(table.columns)
     assert (out / "curves.png").stat().st_size > 0 and (out / "by_quintile.png").stat().st_size > 0
+
+
+def test_module_entry_point_has_every_verb():
+    # `python -m experiments.cli` runs the module as __main__; the verbs other modules register must be there too
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "experiments.cli", "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    for verb in ("run", "compare", "sweep", "report", "query", "bench"):
+        assert verb in out.stdout

@@ -16,12 +16,12 @@ sensitive to layout and prefetching changes. ``python -m benchmarks.bench_ic_ker
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 
 import numba
 import numpy as np
+
+from .common import timed
 
 GRAPHS = ("ws100k", "ba100k", "ws1m", "ba1m")
 TRIALS = 50
@@ -29,13 +29,7 @@ P = 0.05
 
 
 def _median_time(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return timed(fn, repeats)
 
 
 def run(names=GRAPHS, rounds: int = 2) -> list[dict]:

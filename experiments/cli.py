@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
     replicates: Annotated[int, typer.Option(min=1, help="runs with derived seeds on one network")] = 1,
-    out: Annotated[Optional[Path], typer.Option(help="folder for time series (Parquet, CSV) and summary.json")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for time series (Parquet, CSV) and summary.json")] = None,
 ):
     """Run one scenario; print final adoption per behaviour and group.
 

@@ -95,7 +95,7 @@ class BehaviourModel(mesa.Model):
         self.population = pop = Population(self.csr, names, weights=self.csr.weights)
         self.rules = [RULES[b.rule] for b in scenario.behaviours]
         rule_streams = rules_ss.spawn(len(names))
-        for b, (spec, rule) in enumerate(zip(scenario.behaviours, self.rules)):
+        for b, (spec, rule) in enumerate(zip(scenario.behaviours, self.rules, strict=True)):
             pop.keys[b] = derive_key(rule_streams[b])
             try:
                 rule.prepare(pop, b, spec, np.random.default_rng(rule_streams[b]))

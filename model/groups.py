@@ -21,7 +21,7 @@ class GroupIndex:
         self.sizes = sizes  # people per label
 
     @classmethod
-    def from_graph(cls, G, csr, attributes: list[str] | None) -> "GroupIndex":
+    def from_graph(cls, G, csr, attributes: list[str] | None) -> GroupIndex:
         n = csr.n
         if G is None:  # built as arrays: people carry no attributes
             if attributes:

@@ -108,7 +108,7 @@ def result_of(model) -> Result:
         groups=list(model.groups.labels),
         seeds=model.seeds,
         steps=model.population.t,
-        group_sizes=dict(zip(model.groups.labels, model.groups.sizes.tolist())),
+        group_sizes=dict(zip(model.groups.labels, model.groups.sizes.tolist(), strict=True)),
         cost=model.seed_plan.cost,
         costs=np.array(model.costs, dtype=float),
         indicator_rows=model.indicator_history,

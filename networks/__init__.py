@@ -43,7 +43,7 @@ def kind_parameters(kind: str) -> dict:
     return dict(_kind_parameters(kind))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kind_parameters(kind: str) -> dict:
     # every scenario validation asks; inspect.signature costs about 0.2 ms a time
     sig = inspect.signature(_builder(kind))

@@ -104,6 +104,7 @@ def user_message(exc: BaseException) -> str:
 
 
 # --------------------------------------------------------------------------- networks
+
 class _Graphs:
     """A small cache of built networks and their layouts, shared by every session (graphs are read-only)."""
 
@@ -228,6 +229,27 @@ def seed_positions(model) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the live model
+
+class BackgroundThreads:
+    """Daemon threads doing a page's slow work (building, playing, sweeping) off the render thread."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.threads: list[threading.Thread] = []
+
+    def start(self, target, *args) -> threading.Thread:
+        thread = threading.Thread(target=target, args=args, daemon=True, name=self.name)
+        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
+        thread.start()
+        return thread
+
+    def wait(self, timeout: float) -> None:
+        """Join them all within ``timeout`` seconds in total (tests, scripts)."""
+        deadline = time.monotonic() + timeout
+        for t in list(self.threads):
+            t.join(max(deadline - time.monotonic(), 0.0))
+
+
 @dataclasses.dataclass(frozen=True)
 class LiveState:
     """What the Explore view shows about its model (a snapshot of ``LiveRun``'s reactive values)."""
@@ -271,7 +293,7 @@ class LiveRun:
         self.rounds_shown = 0  # frames pushed to the page (tests and benchmarks read it)
         self._sinks: list = []
         self._sink_lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
+        self._threads = BackgroundThreads("wellspread-live")
 
     @property
     def state(self) -> LiveState:
@@ -293,16 +315,11 @@ class LiveRun:
         return bool(self.status.value)
 
     def _start(self, target, *args) -> threading.Thread:
-        thread = threading.Thread(target=target, args=args, daemon=True, name="wellspread-live")
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-        return thread
+        return self._threads.start(target, *args)
 
     def wait(self, timeout: float = 60.0) -> None:
         """Wait for this run's background threads (tests, scripts)."""
-        deadline = time.monotonic() + timeout
-        for t in list(self._threads):
-            t.join(max(deadline - time.monotonic(), 0.0))
+        self._threads.wait(timeout)
 
     # ---- building
     def build(self, scenario: Scenario) -> threading.Thread:

@@ -21,7 +21,7 @@ import solara
 import tomli_w
 
 from .export import TableDownloads
-from .state import Session, user_message
+from .state import BackgroundThreads, Session, user_message
 
 __all__ = ["Sweeps", "SweepRun", "default_experiment", "find_results"]
 
@@ -84,21 +84,17 @@ class SweepRun:
         self.sweep = solara.reactive(SweepState())
         self.browse = solara.reactive(BrowseState())
         self._stop = threading.Event()
-        self.threads: list[threading.Thread] = []
+        self.threads = BackgroundThreads("wellspread-sweeps")
 
     def _set(self, which: solara.Reactive, **changes) -> None:
         # no lock: setting the value renders the page in this thread; one writer at a time by design
         which.value = dataclasses.replace(which.value, **changes)
 
     def _thread(self, target, *args) -> threading.Thread:
-        t = threading.Thread(target=target, args=args, daemon=True, name="wellspread-sweeps")
-        self.threads = [x for x in self.threads if x.is_alive()] + [t]
-        t.start()
-        return t
+        return self.threads.start(target, *args)
 
     def wait(self, timeout: float = 120.0) -> None:
-        for t in list(self.threads):
-            t.join(timeout)
+        self.threads.wait(timeout)
 
     # ---- running a sweep
     def start(self, text: str, out: str, workers: int = 1, resume: bool = False):

@@ -291,12 +291,14 @@ class BehaviourModel(mesa.Model):
             changes.append((np.flatnonzero(decided & (now == 0)), np.flatnonzero(~decided & (now == 1))))
         return changes
 
-    def run(self, steps: int | None = None, *, fused: bool | None = None):
+    def run(self, steps: int | None = None, *, fused: bool | None = None, mesa_clock: bool = True):
         """Step until ``scenario.steps`` rounds (or ``steps`` more) or a steady state.
 
         ``fused`` (default: whenever possible) runs the rounds in each rule's compiled ``run`` loop
         instead of calling ``step()`` per round: same state, history and DataCollector rows, without
         the per-round Python and whole-population passes (``can_fuse`` says when it applies).
+        ``mesa_clock=False`` books fused rounds without Mesa's step events (about 10 us a round):
+        only for a model nobody steps or inspects afterwards, as in ``simulate``.
         """
         limit = self.spec.steps if steps is None else self.population.t + steps
         if fused is None:
@@ -304,7 +306,7 @@ class BehaviourModel(mesa.Model):
         elif fused and not self.can_fuse():
             raise ValueError("this model cannot run fused: " + self._fuse_obstacle())
         if fused:
-            self._run_fused(limit)
+            self._run_fused(limit, mesa_clock)
             return self
         while self.running and self.population.t < limit:
             self.step()
@@ -334,12 +336,8 @@ class BehaviourModel(mesa.Model):
             )
         return ", ".join(reason for reason, present in obstacles.items() if present)
 
-    def _run_fused(self, limit: int, mesa_clock: bool = True) -> None:
-        """The rounds up to ``limit`` through the rules' compiled ``numba_run`` loops, then booked.
-
-        ``mesa_clock=False`` books them without Mesa's step events (about 10 us a round): only for
-        a model nobody steps or inspects afterwards, as in ``simulate``.
-        """
+    def _run_fused(self, limit: int, mesa_clock: bool) -> None:
+        """The rounds up to ``limit`` through the rules' compiled ``numba_run`` loops, then booked."""
         pop, sc = self.population, self.spec
         t0 = pop.t
         if not self.running or limit <= t0:

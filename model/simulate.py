@@ -89,10 +89,7 @@ def simulate(scenario: Scenario | dict, graph: nx.Graph | None = None) -> Result
         scenario = Scenario.model_validate(scenario)
     model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python", collect=False)
     try:
-        if model.can_fuse():
-            model._run_fused(scenario.steps, mesa_clock=False)  # the model is released below: no clock to keep
-        else:
-            model.run()
+        model.run(mesa_clock=False)  # the model is released below: no Mesa clock to keep
         return result_of(model)
     finally:
         model.release()

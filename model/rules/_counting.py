@@ -119,20 +119,13 @@ class CountCache:
     def candidates(
         self, csr, adopted_row, frontier, t, everyone: bool = False, untouched_adopt: bool = True
     ) -> np.ndarray | None:
-        """Non-adopters whose count may have changed; None means 'evaluate everyone'.
+        """Non-adopters whose count may have changed (``round_candidates``); None: 'evaluate everyone'.
 
         A push costs a random write per frontier edge, a full recount a streamed read per edge on
         every core; past about an eighth of all edges the recount is cheaper (measured on BA graphs
         of 1e5-1e6 nodes), so big rounds of a global cascade go dense and small ones stay local.
         """
-        volume = int((csr.indptr[frontier + 1] - csr.indptr[frontier]).sum()) if len(frontier) else 0
         fresh = self.fresh(adopted_row, frontier, untouched_adopt)
-        if (not self.valid and not fresh) or volume * DENSE_SHARE > len(csr.indices):
-            full_counts(csr.indptr, csr.indices, adopted_row, self.count)
-            self.valid = True
-            return None
-        if fresh:
-            self.count[:] = 0
-            self.valid = True
-        touched = push_counts(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t)
-        return None if everyone else touched  # everyone: thresholds moved, so anyone may now pass
+        found = round_candidates(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t, self.valid, fresh)
+        self.valid = True
+        return None if everyone else found  # everyone: thresholds moved, so anyone may now pass

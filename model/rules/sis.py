@@ -52,8 +52,12 @@ def rewired(pop, b: int) -> None:
 
 def steady(pop, b: int, changed: int) -> bool:
     """Absorbing: nobody adopts (no one left to transmit), or everyone adopts and nobody relapses."""
-    adopting = int(pop.adopted[b].sum())
-    return adopting == 0 or (adopting == pop.n and pop.relapse[b] == 0.0)
+    return absorbed(int(pop.adopted[b].sum()), pop.n, pop.relapse[b])
+
+
+def absorbed(adopting: int, n: int, relapse: float) -> bool:
+    """``steady`` from the number adopting (the fused run keeps it as people change)."""
+    return bool(adopting == 0 or (adopting == n and relapse == 0.0))
 
 
 def decide(person, b: int, t: int) -> bool:
@@ -101,30 +105,22 @@ def apply_changes(adopters, relapsers, adopted, adopted_at, t, codes, counts):
         tally(codes, counts, i, -1)
 
 
-def absorbed(counts, n: int, relapse: float) -> bool:
-    """``steady`` on the running counts: nobody adopting, or everyone and no relapse."""
-    return bool(counts[0] == 0 or (counts[0] == n and relapse == 0.0))
-
-
 def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
     """Rounds from ``pop.t`` as ``numba_step`` and ``Population.apply`` make them; returns (last round, steady).
 
     Unlike the progressive rules, every SIS round is a full sweep (milliseconds at 10^5 people), so
-    the rounds loop here in Python, which costs nothing beside it, and the changes are found with
-    numpy: a compiled per-person loop over the sweep's output mispredicted its branches and ran 40%
-    slower at 10^6 people.
+    the rounds loop here in Python around ``numba_step``, which costs nothing beside it (a compiled
+    per-person loop over the sweep's output mispredicted its branches and ran 40% slower at 10^6
+    people); only the apply and the group counts are compiled.
     """
-    csr, row, at = pop.csr, pop.adopted[b], pop.adopted_at[b]
-    table, relapse, key, out = pop.tables[b], pop.relapse[b], pop.keys[b], pop.scratch()
     t, r, adopters = pop.t, 0, pop.frontier[b]
     while t < limit:
         t += 1
-        sweep(csr.indptr, csr.indices, row, table, relapse, key, t, out)
-        adopters, relapsers = np.flatnonzero(out == 1), np.flatnonzero(out == 2)
-        apply_changes(adopters, relapsers, row, at, t, codes, counts)
+        adopters, relapsers = numba_step(pop, b, t)
+        apply_changes(adopters, relapsers, pop.adopted[b], pop.adopted_at[b], t, codes, counts)
         record[r] = counts
         r += 1
-        if stop and absorbed(counts, pop.n, relapse):
+        if stop and absorbed(counts[0], pop.n, pop.relapse[b]):
             break
     pop.frontier[b] = adopters
-    return t, absorbed(counts, pop.n, relapse)
+    return t, absorbed(counts[0], pop.n, pop.relapse[b])

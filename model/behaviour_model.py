@@ -11,6 +11,8 @@ and group.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import mesa
 import networkx as nx
 import numpy as np
@@ -31,6 +33,21 @@ from .scenario import Scenario, ScenarioError
 from .seeding import plan_seeds
 
 __all__ = ["BehaviourModel"]
+
+# The run's independent random streams: child i of SeedSequence(seed), made only when used (making
+# all nine took 40 us a run). Adding streams at the end never changes the earlier ones.
+class Stream(IntEnum):
+    NETWORK, SEEDING, INITIAL, RULES, MESA, TIMELINE, PERSON, ORGANISATIONS, REINVEST = range(9)
+
+
+class _Streams:
+    """``stream(i, *more)`` is ``SeedSequence(seed).spawn(9)[i]`` (and its own ``spawn`` children), made alone."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __call__(self, *key: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.seed, spawn_key=tuple(int(k) for k in key))
 
 
 class BehaviourModel(mesa.Model):
@@ -67,18 +84,15 @@ class BehaviourModel(mesa.Model):
             raise TypeError("rng must be an integer seed (the scenario's seed)")
         if rng is not None:
             scenario = scenario.model_copy(update={"seed": int(rng)})
-        # independent streams; adding streams at the end never changes the earlier ones
-        network_ss, seeding_ss, initial_ss, rules_ss, mesa_ss, timeline_ss, person_ss, org_ss, reinvest_ss = (
-            np.random.SeedSequence(scenario.seed).spawn(9)
-        )
-        super().__init__(rng=np.random.default_rng(mesa_ss))
+        stream = _Streams(scenario.seed)
+        super().__init__(rng=np.random.default_rng(stream(Stream.MESA)))
         self.spec = scenario
         if scenario.engine == "numba" and scenario.threads:
             import numba
 
             numba.set_num_threads(min(scenario.threads, numba.config.NUMBA_NUM_THREADS))
         if graph is None:
-            graph = scenario.network.build(seed=int(network_ss.generate_state(1)[0] >> 1))
+            graph = scenario.network.build(seed=int(stream(Stream.NETWORK).generate_state(1)[0] >> 1))
         if isinstance(graph, networks.CSR):  # built as arrays: a networkx view only if agents need one
             self.csr = graph
             graph = graph.to_networkx() if agents else None
@@ -94,26 +108,26 @@ class BehaviourModel(mesa.Model):
         names = [b.name for b in scenario.behaviours]
         self.population = pop = Population(self.csr, names, weights=self.csr.weights)
         self.rules = [RULES[b.rule] for b in scenario.behaviours]
-        rule_streams = rules_ss.spawn(len(names))
         for b, (spec, rule) in enumerate(zip(scenario.behaviours, self.rules, strict=True)):
-            pop.keys[b] = derive_key(rule_streams[b])
+            rule_stream = stream(Stream.RULES, b)
+            pop.keys[b] = derive_key(rule_stream)
             try:
-                rule.prepare(pop, b, spec, np.random.default_rng(rule_streams[b]))
+                rule.prepare(pop, b, spec, np.random.default_rng(rule_stream))
             except ValueError as exc:
                 raise ScenarioError(f"scenario: behaviours.{b}: {exc}") from None
         self.groups = GroupIndex.from_graph(graph, self.csr, scenario.groups)
         self._lasting_differences()
-        self.person_key = derive_key(person_ss)
+        self.person_key = derive_key(stream(Stream.PERSON))
         self.people: list[Person] = []
         if agents:
             self.space = Network(graph, layout=None, random=self.random)
             self.people = [Person(self, self.space[node], i, graph.nodes[node]) for i, node in enumerate(self.csr.nodes)]
         try:
             self.organisations = (
-                Organisations(self, scenario.organisations, np.random.default_rng(org_ss)) if scenario.organisations else None
+                Organisations(self, scenario.organisations, np.random.default_rng(stream(Stream.ORGANISATIONS))) if scenario.organisations else None
             )
-            self.timeline = Timeline(self, scenario.interventions, timeline_ss)
-            self.seeds = self._place_seeds(np.random.default_rng(seeding_ss), np.random.default_rng(initial_ss))
+            self.timeline = Timeline(self, scenario.interventions, stream(Stream.TIMELINE))
+            self.seeds = self._place_seeds(np.random.default_rng(stream(Stream.SEEDING)), lambda: np.random.default_rng(stream(Stream.INITIAL)))
             if scenario.stress is not None:
                 stress.start(pop, scenario.stress, self.person_key)
             self.costs = [self.seed_plan.cost_at(0) + self.timeline.recruit_at(0)]
@@ -122,7 +136,7 @@ class BehaviourModel(mesa.Model):
                     self,
                     scenario.economics.model_copy(update={"weeks_per_step": scenario.weeks_per_step}),
                     scenario.reinvest,
-                    np.random.default_rng(reinvest_ss),
+                    np.random.default_rng(stream(Stream.REINVEST)),
                 )
                 if scenario.reinvest is not None
                 else None
@@ -169,13 +183,15 @@ class BehaviourModel(mesa.Model):
         return list(range(pop.n_behaviours)) if names is None else [pop.names.index(nm) for nm in names]
 
     # --- seeding and recruitment --------------------------------------------------------------------
-    def _place_seeds(self, seeding_rng, initial_rng) -> np.ndarray:
+    def _place_seeds(self, seeding_rng, initial_rng_of) -> np.ndarray:
         sc, pop = self.spec, self.population
         self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
         self.enrol(self.seed_plan.starting_at(0), sc.seeding.behaviours)
+        initial_rng = None
         for b, behaviour in enumerate(sc.behaviours):
             k = round(behaviour.initial * pop.n)
             if k:
+                initial_rng = initial_rng or initial_rng_of()
                 others = np.setdiff1d(np.arange(pop.n), self.seed_plan.positions)
                 pop.seed(b, initial_rng.choice(others, size=min(k, len(others)), replace=False))
         return self.seed_plan.seeds
@@ -388,7 +404,7 @@ class BehaviourModel(mesa.Model):
     def adoption(self) -> dict[str, float]:
         """{behaviour: fraction of the population adopting now}."""
         pop = self.population
-        return {name: float(pop.adopted[b].sum()) / pop.n for b, name in enumerate(pop.names)}
+        return {name: float(k) / pop.n for name, k in zip(pop.names, pop.adopting().tolist(), strict=True)}
 
     def indicators(self) -> dict[str, float]:
         """Model-level series beside adoption: spending, stress, organisations committed, ties."""

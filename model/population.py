@@ -143,10 +143,15 @@ class Population:
             cache.valid = False
 
 
+    def adopting(self) -> np.ndarray:
+        """Number of people adopting each behaviour now (int64). Counted row by row: numpy's
+        ``count_nonzero`` is ~10x faster than ``sum`` on uint8, but not with ``axis``."""
+        return np.array([np.count_nonzero(row) for row in self.adopted], dtype=np.int64)
+
     # --- changing the state ------------------------------------------------------------------------
     def begin_round(self) -> int:
         """Freeze what the round's rules see (visible prevalence); return the round number."""
-        self.prevalence[:] = self.adopted.sum(axis=1) / max(self.n, 1)
+        self.prevalence[:] = self.adopting() / max(self.n, 1)
         return self.t + 1
 
     def apply(self, b: int, adopters: np.ndarray, relapsers: np.ndarray | None, t: int) -> int:

@@ -66,7 +66,7 @@ def plan_seeds(
     ranking_graph = G if among is None else among
     params = dict(spec.params)
     if spec.strategy == "given":
-        params["nodes"] = spec.nodes
+        params["nodes"] = spec.nodes if G is not None else spec.node_array()
     if spec.strategy in SIMULATING_STRATEGIES:
         # influence maximisation estimates spread under the scenario's own (first) rule and horizon
         params.setdefault("behaviour", scenario.behaviours[0].model_dump(exclude={"name", "initial"}))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
 import networks
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["NetworkSpec", "SeedingSpec", "Phase", "CostByDegree"]
 
@@ -98,6 +100,25 @@ class SeedingSpec(BaseModel):
         1.0, description="cost of recruiting one person: a number, a node attribute, or {base, per_degree}"
     )
     phases: list[Phase] | None = Field(None, description="recruit in phases: [{step, share}], shares summing to 1")
+    _node_array: Any = PrivateAttr(None)  # (the nodes list it was made from, its array or None)
+
+    def node_array(self) -> np.ndarray | list | None:
+        """``nodes`` as an int64 array when they are all integers, made once per scenario (replicates
+        share it: converting 10,000 ids took 0.3 ms a run), else ``nodes`` itself."""
+        if self.nodes is None:
+            return None
+        cached = self._node_array
+        if cached is None or cached[0] is not self.nodes:  # a copy with other nodes must not reuse it
+            try:
+                ids = np.array(self.nodes)  # Python ints give int64; floats, strings, mixtures do not
+            except (ValueError, OverflowError):
+                ids = None
+            if ids is not None and (ids.dtype != np.int64 or ids.ndim != 1):
+                ids = None
+            elif ids is not None:
+                ids.flags.writeable = False
+            self._node_array = cached = (self.nodes, ids)
+        return self.nodes if cached[1] is None else cached[1]
 
     @property
     def params(self) -> dict[str, Any]:

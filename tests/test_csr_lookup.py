@@ -66,6 +66,29 @@ def test_given_seeds_on_arrays_and_on_networkx():
             select_seeds(graph, "given", 0, nodes=nodes)
 
 
+def test_given_seeds_keep_first_occurrences_in_order():
+    """The array path drops repeats as ``dict.fromkeys`` does: each id where it first appears."""
+    from model.targeting.basic import first_occurrences
+
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        ids = rng.integers(0, 30, size=rng.integers(0, 40))
+        assert first_occurrences(ids).tolist() == list(dict.fromkeys(ids.tolist()))
+    assert select_seeds(arrays(), "given", 0, nodes=np.array([7, 3, 7, 1, 3])).tolist() == [7, 3, 1]
+
+
+def test_seed_ids_are_converted_once_per_list():
+    """``SeedingSpec.node_array`` caches the array form of ``nodes``, but a copy with other nodes gets its own."""
+    from model.specs import SeedingSpec
+
+    spec = SeedingSpec(strategy="given", nodes=[4, 2])
+    first = spec.node_array()
+    assert first.tolist() == [4, 2] and spec.node_array() is first and not first.flags.writeable
+    assert spec.model_copy(update={"nodes": [5]}).node_array().tolist() == [5]
+    assert SeedingSpec(strategy="given", nodes=["a", 1]).node_array() == ["a", 1]  # not integers: as given
+    assert SeedingSpec(strategy="given", nodes=[1.5]).node_array() == [1.5]
+
+
 def test_given_seeds_in_a_model_built_as_arrays():
     sc = Scenario.model_validate(
         {

@@ -153,3 +153,24 @@ def test_arrays_network_refuses_attributes_clearly():
     sc = Scenario.model_validate(base(network={"kind": "barabasi_albert", "n": 500, "m": 2, "arrays": True}, groups=["deprivation"]))
     with pytest.raises(ValueError, match="carries no attribute 'deprivation'"):
         BehaviourModel(sc, agents=False)
+
+
+def test_random_streams_are_the_seed_sequence_children():
+    """Streams are made one at a time (``SeedSequence(seed, spawn_key=...)``) but must stay the children
+    that ``SeedSequence(seed).spawn(9)`` gives, so runs keep their draws: rule keys from child 3's children."""
+    from model.rng import derive_key
+
+    sc = Scenario.model_validate(
+        {"seed": 77, "steps": 2, "behaviours": [{"name": "a", "rule": "sis"}, {"name": "b", "rule": "threshold"}],
+         "seeding": {"strategy": "random", "count": 3}, "network": {"kind": "watts_strogatz", "n": 60, "k": 4, "p": 0.1}}
+    )  # fmt: skip
+    m = BehaviourModel(sc, agents=False)
+    children = np.random.SeedSequence(77).spawn(9)
+    rule_children = children[3].spawn(2)
+    assert m.population.keys.tolist() == [derive_key(rule_children[0]), derive_key(rule_children[1])]
+    assert m.person_key == derive_key(children[6])
+    expected = np.random.default_rng(children[1])  # the seeding stream drew the random seeds
+    G = sc.network.build(seed=int(children[0].generate_state(1)[0] >> 1))
+    from model.targeting import select_seeds
+
+    assert m.seeds.tolist() == select_seeds(G, "random", 3, seed=expected).tolist()

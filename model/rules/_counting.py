@@ -35,20 +35,23 @@ def full_counts(indptr, indices, adopted, count):
 
 
 @njit(cache=True, inline="always")
-def append(buffer, m, value):
-    """buffer[m] = value, doubling the buffer when full; returns the (maybe new) buffer."""
-    if m == len(buffer):
-        grown = np.empty(max(2 * m, 64), dtype=buffer.dtype)
-        grown[:m] = buffer
-        buffer = grown
-    buffer[m] = value
-    return buffer
+def volume_of(indptr, sources):
+    """Adjacency entries of ``sources``: what a push over them visits, and the most it can touch."""
+    volume = 0
+    for s in sources:
+        volume += indptr[s + 1] - indptr[s]
+    return volume
 
 
 @njit(cache=True)
 def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
-    """Add the frontier's adoptions to its neighbours' counts; return the non-adopters touched."""
-    touched = np.empty(64, dtype=np.int64)
+    """Add the frontier's adoptions to its neighbours' counts; return the non-adopters touched.
+
+    The buffer is sized once to the frontier's ties: growing it inside the loop rebinds an array
+    each time, and numba's reference counting of that made pushes 5x slower (44 against 235 us for
+    2,000 sources on ws100k).
+    """
+    touched = np.empty(volume_of(indptr, frontier), dtype=np.int64)
     m = 0
     for f in frontier:
         for e in range(indptr[f], indptr[f + 1]):
@@ -56,7 +59,7 @@ def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
             count[j] += 1
             if adopted[j] == 0 and mark[j] != stamp:
                 mark[j] = stamp
-                touched = append(touched, m, j)
+                touched[m] = j
                 m += 1
     return touched[:m]
 
@@ -76,9 +79,7 @@ def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, f
     they are stale but ``sources`` are all the adopters there are, so zeroed counts plus one push are
     exact, which spares the first round of a run its full recount. Neither: recount.
     """
-    volume = 0
-    for s in sources:
-        volume += indptr[s + 1] - indptr[s]
+    volume = volume_of(indptr, sources)
     if (not valid and not fresh) or volume * DENSE_SHARE > len(indices):
         if len(indptr) > PARALLEL_FROM:
             _full_counts_parallel(indptr, indices, adopted, count)
@@ -114,7 +115,7 @@ class CountCache:
         ``Population.seed``. ``untouched_adopt``: someone with no adopting neighbour could adopt
         (a threshold of 0), so every non-adopter must be evaluated once.
         """
-        return not self.valid and not untouched_adopt and len(frontier) == int(adopted_row.sum())
+        return not self.valid and not untouched_adopt and len(frontier) == np.count_nonzero(adopted_row)
 
     def candidates(
         self, csr, adopted_row, frontier, t, everyone: bool = False, untouched_adopt: bool = True

@@ -52,10 +52,14 @@ def sweep(indptr, indices, adopted, k, out):
 
 @njit(cache=True)
 def frontier(candidates, count, k):
-    keep = np.zeros(len(candidates), dtype=np.bool_)
-    for m in range(len(candidates)):
-        keep[m] = count[candidates[m]] >= k
-    return candidates[keep]
+    """Which candidates adopt: at least k adopting neighbours."""
+    out = np.empty(len(candidates), dtype=np.int64)
+    m = 0
+    for i in candidates:
+        if count[i] >= k:
+            out[m] = i
+            m += 1
+    return out[:m]
 
 
 def numba_step(pop, b: int, t: int):

@@ -21,7 +21,7 @@ from networks._prefetch import prefetch
 
 from ..groups import tally
 from ..rng import pair_below, pair_cut, pair_key, pair_uniform_of
-from ._counting import append
+from ._counting import volume_of
 from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, Probability, steady_when_unchanged
 
@@ -87,7 +87,7 @@ def prefetch_row(indptr, indices, sources, i, k):
 @njit(cache=True)
 def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
     """Push form: last round's adopters try each neighbour; draw first, read state only on success."""
-    hits = np.empty(64, dtype=np.int64)
+    hits = np.empty(volume_of(indptr, sources), dtype=np.int64)  # sized once: see ``push_counts``
     m = 0
     cut = pair_cut(p)
     k = len(sources)
@@ -99,7 +99,7 @@ def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
             j = indices[e]
             if pair_below(prefix, j, cut) and adopted[j] == 0 and mark[j] != stamp:
                 mark[j] = stamp
-                hits = append(hits, m, j)
+                hits[m] = j
                 m += 1
     return hits[:m]  # the order of hits never changes who adopts
 

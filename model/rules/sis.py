@@ -52,7 +52,7 @@ def rewired(pop, b: int) -> None:
 
 def steady(pop, b: int, changed: int) -> bool:
     """Absorbing: nobody adopts (no one left to transmit), or everyone adopts and nobody relapses."""
-    return absorbed(int(pop.adopted[b].sum()), pop.n, pop.relapse[b])
+    return absorbed(int(np.count_nonzero(pop.adopted[b])), pop.n, pop.relapse[b])
 
 
 def absorbed(adopting: int, n: int, relapse: float) -> bool:

@@ -65,12 +65,14 @@ def sweep(indptr, indices, adopted, theta, out):
 @njit(cache=True)
 def frontier(indptr, candidates, count, theta):
     """Which candidates adopt, from the incrementally kept counts (same comparison as ``sweep``)."""
-    keep = np.zeros(len(candidates), dtype=np.bool_)
-    for m in range(len(candidates)):
-        i = candidates[m]
+    out = np.empty(len(candidates), dtype=np.int64)
+    m = 0
+    for i in candidates:
         deg = indptr[i + 1] - indptr[i]
-        keep[m] = deg > 0 and count[i] / deg >= theta[i]
-    return candidates[keep]
+        if deg > 0 and count[i] / deg >= theta[i]:
+            out[m] = i
+            m += 1
+    return out[:m]
 
 
 def numba_step(pop, b: int, t: int):

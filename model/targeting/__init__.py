@@ -73,9 +73,11 @@ def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params)
     count = int(min(count, G.n if isinstance(G, CSR) else G.number_of_nodes()))
     if count == 0 and strategy != "given":
         return np.array([], dtype=object if _non_integer_ids(G) else np.int64)
-    chosen = list(fn(G, count, rng, **params))
+    chosen = fn(G, count, rng, **params)
     dtype = object if _non_integer_ids(G) else np.int64
-    return np.array(chosen, dtype=dtype)
+    if isinstance(chosen, np.ndarray) and dtype is np.int64 and chosen.dtype.kind in "iu":
+        return chosen.astype(np.int64, copy=False)  # strategies on arrays: no round trip through a list
+    return np.array(list(chosen), dtype=dtype)
 
 
 def _non_integer_ids(G) -> bool:

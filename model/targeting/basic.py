@@ -34,15 +34,28 @@ def given(G, count, rng, nodes=None, **params):
         raise TargetingError("strategy 'given' needs nodes = [...]")
     if isinstance(G, CSR):
         try:
-            G.positions(nodes)  # vectorised: a bounds check on array-built networks
+            positions = G.positions(nodes)  # vectorised: a bounds check on array-built networks
         except (ValueError, TypeError):  # name the first person missing, as below
             missing = [v for v in nodes if not _in_csr(G, v)]
             raise TargetingError(f"seeding.nodes: node {missing[0]!r} is not in the network") from None
+        positions = first_occurrences(positions)
+        return positions if isinstance(G.nodes, range) else G.ids(positions)  # range: ids are positions
     else:
         missing = [v for v in nodes if v not in G]
         if missing:
             raise TargetingError(f"seeding.nodes: node {missing[0]!r} is not in the network")
     return list(dict.fromkeys(nodes))
+
+
+def first_occurrences(a: np.ndarray) -> np.ndarray:
+    """``a`` without repeats, each value where it first appears (as ``dict.fromkeys``, on arrays)."""
+    if len(a) < 2 or (a[1:] > a[:-1]).all():  # ascending, as seed lists usually are: no repeats
+        return a
+    order = np.argsort(a, kind="stable")
+    ranked = a[order]
+    first = np.ones(len(a), dtype=bool)
+    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    return a[np.sort(order[first])]
 
 
 def _in_csr(csr, v) -> bool:

@@ -13,19 +13,31 @@ import numpy as np
 from numba import njit, prange
 
 from ..groups import tally
-from ._kernel import PARALLEL_FROM, kernel, tie_blocks
+from ._kernel import PARALLEL_FROM, kernel, running_adopters, tie_blocks
 
 
 @kernel
 def full_counts(indptr, indices, adopted, count):
     """count[i] = number of adopting neighbours of each non-adopter i (one full sweep).
 
-    Adopters' counts are not needed by progressive rules (they stay adopters), so their rows are
-    skipped: late in a cascade most of the sweep is saved.
+    Adopters' counts are not needed by progressive rules (they stay adopters). A block whose
+    non-adopters hold most of its ties is counted in one flat pass (``running_adopters``, about
+    twice as fast per tie); one where adopters hold most is counted row by row, skipping theirs.
     """
     bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
     for block in prange(len(bounds) - 1):
-        for i in range(bounds[block], bounds[block + 1]):
+        lo, hi = bounds[block], bounds[block + 1]
+        open_ties = 0
+        for i in range(lo, hi):
+            if not adopted[i]:
+                open_ties += indptr[i + 1] - indptr[i]
+        if 2 * open_ties >= indptr[hi] - indptr[lo]:
+            running, e0 = running_adopters(indptr, indices, adopted, lo, hi)
+            for i in range(lo, hi):
+                if not adopted[i]:
+                    count[i] = running[indptr[i + 1] - e0] - running[indptr[i] - e0]
+            continue
+        for i in range(lo, hi):
             if adopted[i]:
                 continue
             c = 0

@@ -13,7 +13,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import CountCache, adopt, round_candidates
-from ._kernel import kernel, tie_blocks
+from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -39,14 +39,11 @@ def sweep(indptr, indices, adopted, k, out):
     """Full synchronous sweep: out[i] = 1 for each non-adopter with at least k adopting neighbours."""
     bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
     for block in prange(len(bounds) - 1):
-        for i in range(bounds[block], bounds[block + 1]):
+        lo, hi = bounds[block], bounds[block + 1]
+        running, e0 = running_adopters(indptr, indices, adopted, lo, hi)
+        for i in range(lo, hi):
             out[i] = 0
-            if adopted[i]:
-                continue
-            c = 0
-            for e in range(indptr[i], indptr[i + 1]):
-                c += adopted[indices[e]]
-            if c >= k:
+            if not adopted[i] and running[indptr[i + 1] - e0] - running[indptr[i] - e0] >= k:
                 out[i] = 1
 
 

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from ..groups import tally
 from ..rng import uniform
-from ._kernel import kernel, tie_blocks
+from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, Probability
 
 PROGRESSIVE = False
@@ -74,15 +74,15 @@ def sweep(indptr, indices, adopted, adopt_prob, relapse, key, t, out):
     """out[i]: 1 adopts, 2 relapses, 0 no change."""
     bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
     for block in prange(len(bounds) - 1):
-        for i in range(bounds[block], bounds[block + 1]):
+        lo, hi = bounds[block], bounds[block + 1]
+        running, e0 = running_adopters(indptr, indices, adopted, lo, hi)
+        for i in range(lo, hi):
             out[i] = 0
             if adopted[i]:
                 if uniform(key, RELAPSE, t, i) < relapse:
                     out[i] = 2
                 continue
-            c = 0
-            for e in range(indptr[i], indptr[i + 1]):
-                c += adopted[indices[e]]
+            c = running[indptr[i + 1] - e0] - running[indptr[i] - e0]
             if c > 0 and uniform(key, ADOPT, t, i) < adopt_prob[c]:
                 out[i] = 1
 

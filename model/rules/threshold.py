@@ -15,7 +15,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import CountCache, adopt, round_candidates
-from ._kernel import kernel, tie_blocks
+from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -48,16 +48,16 @@ def sweep(indptr, indices, adopted, theta, out):
     """Full synchronous sweep: out[i] = 1 for each non-adopter that adopts this round."""
     bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
     for block in prange(len(bounds) - 1):
-        for i in range(bounds[block], bounds[block + 1]):
+        lo, hi = bounds[block], bounds[block + 1]
+        running, e0 = running_adopters(indptr, indices, adopted, lo, hi)
+        for i in range(lo, hi):
             out[i] = 0
             if adopted[i]:
                 continue
             deg = indptr[i + 1] - indptr[i]
             if deg == 0:
                 continue
-            c = 0
-            for e in range(indptr[i], indptr[i + 1]):
-                c += adopted[indices[e]]
+            c = running[indptr[i + 1] - e0] - running[indptr[i] - e0]
             if c / deg >= theta[i]:
                 out[i] = 1
 

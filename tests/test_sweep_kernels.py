@@ -1,0 +1,95 @@
+"""The full-sweep kernels against a plain numpy count, in both compiled forms (serial and parallel).
+
+The sweeps count adopting neighbours with a running count over each block's ties
+(``rules._kernel.running_adopters``) instead of row by row; these tests pin that the counts, and
+so every decision, are exactly the per-row sums, on graphs with varied degrees, isolated people
+and blocks dominated by adopters or by non-adopters.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import networks
+from model.rules import absolute_threshold, sis, threshold
+from model.rules._counting import full_counts
+
+
+def _graphs():
+    ba = nx.barabasi_albert_graph(20_000, 3, seed=5)  # more than one block of 4,096 people
+    ba.add_nodes_from(range(20_000, 20_050))  # isolated people at the end
+    ws = nx.watts_strogatz_graph(9_000, 6, 0.2, seed=2)
+    return {"ba": networks.to_csr(ba), "ws": networks.to_csr(ws)}
+
+
+GRAPHS = _graphs()
+
+
+def _reference_counts(csr, adopted):
+    src = np.repeat(np.arange(csr.n), np.diff(csr.indptr))
+    return np.bincount(src, weights=adopted[csr.indices], minlength=csr.n).astype(np.int64)
+
+
+def _states(n):
+    rng = np.random.default_rng(9)
+    yield rng.random(n) < 0.01  # a seeded start
+    yield rng.random(n) < 0.5
+    late = rng.random(n) < 0.97  # late in a cascade: blocks counted row by row
+    late[: n // 3] = rng.random(n // 3) < 0.1  # while the first blocks still go flat
+    yield late
+    yield np.zeros(n, dtype=bool)
+
+
+@pytest.mark.parametrize("graph", sorted(GRAPHS))
+@pytest.mark.parametrize("form", ["serial", "parallel"])
+def test_threshold_sweeps_equal_per_row_counts(graph, form):
+    csr = GRAPHS[graph]
+    degree = np.diff(csr.indptr)
+    theta = np.random.default_rng(1).uniform(0.0, 1.0, csr.n)
+    for state in _states(csr.n):
+        adopted = state.astype(np.uint8)
+        counts = _reference_counts(csr, adopted)
+        out = np.full(csr.n, 7, dtype=np.uint8)
+        getattr(threshold.sweep, form)(csr.indptr, csr.indices, adopted, theta, out)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = (adopted == 0) & (degree > 0) & (counts / degree >= theta)
+        np.testing.assert_array_equal(out, expected.astype(np.uint8))
+        getattr(absolute_threshold.sweep, form)(csr.indptr, csr.indices, adopted, 2, out)
+        np.testing.assert_array_equal(out, ((adopted == 0) & (counts >= 2)).astype(np.uint8))
+
+
+@pytest.mark.parametrize("graph", sorted(GRAPHS))
+@pytest.mark.parametrize("form", ["serial", "parallel"])
+def test_full_counts_equal_per_row_counts_for_non_adopters(graph, form):
+    csr = GRAPHS[graph]
+    for state in _states(csr.n):
+        adopted = state.astype(np.uint8)
+        count = np.full(csr.n, -5, dtype=np.int32)
+        getattr(full_counts, form)(csr.indptr, csr.indices, adopted, count)
+        open_ = adopted == 0
+        np.testing.assert_array_equal(count[open_], _reference_counts(csr, adopted)[open_])
+        assert (count[~open_] == -5).all()  # adopters' counts are left alone
+
+
+@pytest.mark.parametrize("graph", sorted(GRAPHS))
+@pytest.mark.parametrize("form", ["serial", "parallel"])
+def test_sis_sweep_equals_per_row_counts(graph, form):
+    from model.rng import uniform_array
+
+    csr = GRAPHS[graph]
+    table = sis.exposure_table(0.2, csr.max_degree + 1)
+    key, t, relapse = 12345, 4, 0.3
+    adopt_draw, relapse_draw = uniform_array(key, sis.ADOPT, t, csr.n), uniform_array(key, sis.RELAPSE, t, csr.n)
+    for state in _states(csr.n):
+        adopted = state.astype(np.uint8)
+        counts = _reference_counts(csr, adopted)
+        out = np.full(csr.n, 7, dtype=np.uint8)
+        getattr(sis.sweep, form)(csr.indptr, csr.indices, adopted, table, relapse, key, t, out)
+        expected = np.where(
+            adopted == 1,
+            np.where(relapse_draw < relapse, 2, 0),
+            ((counts > 0) & (adopt_draw < table[counts])).astype(int),
+        )
+        np.testing.assert_array_equal(out, expected.astype(np.uint8))

@@ -93,3 +93,33 @@ def test_sis_sweep_equals_per_row_counts(graph, form):
             ((counts > 0) & (adopt_draw < table[counts])).astype(int),
         )
         np.testing.assert_array_equal(out, expected.astype(np.uint8))
+
+
+@pytest.mark.parametrize("graph", sorted(GRAPHS))
+def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
+    """The fused runs' pushes (adopters found as their count crosses the threshold) against the
+    stepped form (push, then evaluate everyone touched), from exact counts, for both threshold kinds."""
+    from model.rules._counting import push_count_crossings, push_counts, push_share_crossings
+
+    csr = GRAPHS[graph]
+    rng = np.random.default_rng(3)
+    theta = rng.uniform(0.0, 0.6, csr.n)
+    for share in (0.01, 0.2, 0.6):
+        before = (rng.random(csr.n) < share).astype(np.uint8)
+        sources = np.flatnonzero((before == 0) & (rng.random(csr.n) < share / 2))
+        now = before.copy()
+        now[sources] = 1
+        exact = _reference_counts(csr, before).astype(np.int32)
+        count = exact.copy()
+        touched = push_counts(csr.indptr, csr.indices, sources, now, count, np.full(csr.n, -1, dtype=np.int32), 1)
+        np.testing.assert_array_equal(count, _reference_counts(csr, now))
+        degree = np.diff(csr.indptr)[touched]
+        # reached now, not before: in a run, a person already over their threshold would have adopted then
+        expected = touched[(count[touched] / degree >= theta[touched]) & (exact[touched] / degree < theta[touched])]
+        found = push_share_crossings(csr.indptr, csr.indices, sources, now, exact.copy(), theta)
+        assert sorted(found.tolist()) == sorted(expected.tolist()) and len(set(found.tolist())) == len(found)
+        for k in (1, 2, 3):
+            expected = touched[count[touched] >= k]
+            found = push_count_crossings(csr.indptr, csr.indices, sources, now, exact.copy(), k)
+            expected = expected[exact[expected] < k]  # as above: not already there before
+            assert sorted(found.tolist()) == sorted(expected.tolist())

@@ -13,7 +13,9 @@ import numpy as np
 from numba import njit, prange
 
 from ..groups import tally
-from ._kernel import PARALLEL_FROM, kernel, running_adopters, tie_blocks
+from networks._prefetch import prefetch
+
+from ._kernel import AHEAD, PARALLEL_FROM, kernel, prefetch_row, running_adopters, tie_blocks
 
 
 @kernel
@@ -65,7 +67,10 @@ def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
     """
     touched = np.empty(volume_of(indptr, frontier), dtype=np.int64)
     m = 0
-    for f in frontier:
+    k = len(frontier)
+    for i in range(k):
+        prefetch_row(indptr, indices, frontier, i, k)
+        f = frontier[i]
         for e in range(indptr[f], indptr[f + 1]):
             j = indices[e]
             count[j] += 1
@@ -76,31 +81,95 @@ def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
     return touched[:m]
 
 
-DENSE_SHARE = 8  # recount everything when the frontier holds more than 1/8 of the adjacency entries
+# Recount everything when the frontier holds more than 1/DENSE_SHARE of the adjacency entries. A push
+# is a random write per tie; the flat recount streams every tie, twice as fast on two threads, so
+# the parallel form (10^6 people and more) goes dense sooner (measured: docs/performance.md section 5).
+DENSE_SHARE = 8
+DENSE_SHARE_PARALLEL = 24
 
 _full_counts_serial, _full_counts_parallel = full_counts.serial, full_counts.parallel
 
 
 @njit(cache=True)
-def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh):
-    """Counts brought up to date for last round's adopters ``sources``; the non-adopters to evaluate.
+def recounted(indptr, indices, sources, adopted, count, valid, fresh):
+    """Bring the counts up to date for last round's adopters ``sources`` by a full recount (True),
+    or make them ready for a push of ``sources`` (False).
 
-    The compiled-run form of ``CountCache.candidates``: a push when ``sources`` touch at most 1/8
-    of the adjacency entries, else a full recount (then every non-adopter is a candidate). ``valid``:
-    the counts matched the state before ``sources`` adopted; ``fresh`` (see ``CountCache.fresh``):
-    they are stale but ``sources`` are all the adopters there are, so zeroed counts plus one push are
-    exact, which spares the first round of a run its full recount. Neither: recount.
+    A recount when ``sources`` touch more than 1/DENSE_SHARE of the adjacency entries (then every
+    non-adopter is to be evaluated), else a push. ``valid``: the counts matched the state before
+    ``sources`` adopted; ``fresh`` (see ``CountCache.fresh``): they are stale but ``sources`` are
+    all the adopters there are, so zeroed counts plus one push are exact, which spares the first
+    round of a run its full recount. Neither: recount.
     """
-    volume = volume_of(indptr, sources)
-    if (not valid and not fresh) or volume * DENSE_SHARE > len(indices):
-        if len(indptr) > PARALLEL_FROM:
+    parallel = len(indptr) > PARALLEL_FROM
+    share = DENSE_SHARE_PARALLEL if parallel else DENSE_SHARE
+    if (not valid and not fresh) or volume_of(indptr, sources) * share > len(indices):
+        if parallel:
             _full_counts_parallel(indptr, indices, adopted, count)
         else:
             _full_counts_serial(indptr, indices, adopted, count)
-        return np.flatnonzero(adopted == 0)
+        return True
     if not valid:
         count[:] = 0
+    return False
+
+
+@njit(cache=True)
+def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh):
+    """Counts brought up to date for ``sources`` (``recounted``); the non-adopters to evaluate:
+    everyone after a recount, else those the push touched (the stepped form, ``CountCache``)."""
+    if recounted(indptr, indices, sources, adopted, count, valid, fresh):
+        return np.flatnonzero(adopted == 0)
     return push_counts(indptr, indices, sources, adopted, count, mark, t)
+
+
+@njit(cache=True)
+def push_share_crossings(indptr, indices, sources, adopted, count, theta):
+    """Push ``sources`` into their neighbours' counts; return the non-adopters whose adopting share
+    reaches their threshold with this push (the fused runs of the fractional rules).
+
+    Counts rise one at a time, so ``count / degree >= theta`` turns true at exactly one push, the
+    one where ``(count - 1) / degree`` is still below: testing that crossing as the push lands finds
+    the same adopters as evaluating everyone touched afterwards, without marks or a second pass
+    over the candidates. Valid only on exact counts (``recounted`` False).
+    """
+    hits = np.empty(volume_of(indptr, sources), dtype=np.int64)
+    m = 0
+    k = len(sources)
+    for i in range(k):
+        prefetch_row(indptr, indices, sources, i, k)
+        if i + AHEAD < k:  # neighbours often live near their source (lattices, towns): their lines too
+            prefetch(count, sources[i + AHEAD])
+            prefetch(theta, sources[i + AHEAD])
+        s = sources[i]
+        for e in range(indptr[s], indptr[s + 1]):
+            j = indices[e]
+            c = count[j] + 1
+            count[j] = c
+            deg = indptr[j + 1] - indptr[j]
+            if c / deg >= theta[j] and (c - 1) / deg < theta[j] and adopted[j] == 0:
+                hits[m] = j
+                m += 1
+    return hits[:m]
+
+
+@njit(cache=True)
+def push_count_crossings(indptr, indices, sources, adopted, count, k):
+    """As ``push_share_crossings`` for a count threshold: who reaches k adopting neighbours now."""
+    hits = np.empty(volume_of(indptr, sources), dtype=np.int64)
+    m = 0
+    n_sources = len(sources)
+    for i in range(n_sources):
+        prefetch_row(indptr, indices, sources, i, n_sources)
+        s = sources[i]
+        for e in range(indptr[s], indptr[s + 1]):
+            j = indices[e]
+            c = count[j] + 1
+            count[j] = c
+            if c == k and adopted[j] == 0:
+                hits[m] = j
+                m += 1
+    return hits[:m]
 
 
 @njit(cache=True, inline="always")
@@ -139,6 +208,8 @@ class CountCache:
         of 1e5-1e6 nodes), so big rounds of a global cascade go dense and small ones stay local.
         """
         fresh = self.fresh(adopted_row, frontier, untouched_adopt)
-        found = round_candidates(csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t, self.valid, fresh)
+        found = round_candidates(
+            csr.indptr, csr.indices, frontier, adopted_row, self.count, self.mark, t, self.valid, fresh
+        )
         self.valid = True
         return None if everyone else found  # everyone: thresholds moved, so anyone may now pass

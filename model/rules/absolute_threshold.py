@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ._counting import CountCache, adopt, round_candidates
+from ._counting import CountCache, adopt, push_count_crossings, recounted
 from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
 
@@ -69,15 +69,17 @@ def numba_step(pop, b: int, t: int):
 
 
 @njit(cache=True)
-def run(indptr, indices, adopted, adopted_at, sources, count, mark, valid, fresh, k, t, limit, stop, codes, counts, record):
+def run(indptr, indices, adopted, adopted_at, sources, count, valid, fresh, k, t, limit, stop, codes, counts, record):
     """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop (as in
     ``threshold.run``). Returns (last round, its adopters)."""
     r = 0
     while t < limit:
         t += 1
-        candidates = round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh)
+        if recounted(indptr, indices, sources, adopted, count, valid, fresh):
+            sources = frontier(np.flatnonzero(adopted == 0), count, k)
+        else:
+            sources = push_count_crossings(indptr, indices, sources, adopted, count, k)
         valid = True
-        sources = frontier(candidates, count, k)
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts
         r += 1
@@ -92,7 +94,7 @@ def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
     row = pop.adopted[b]
     fresh = cache.fresh(row, pop.frontier[b], untouched_adopt=False)
     t, pop.frontier[b] = run(
-        pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count, cache.mark,
+        pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count,
         cache.valid, fresh, pop.k[b], pop.t, limit, stop, codes, counts, record,
     )  # fmt: skip
     cache.valid = cache.valid or t > pop.t

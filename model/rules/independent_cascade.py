@@ -17,12 +17,10 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from networks._prefetch import prefetch
-
 from ..groups import tally
 from ..rng import pair_below, pair_cut, pair_key, pair_uniform_of
 from ._counting import volume_of
-from ._kernel import kernel, tie_blocks
+from ._kernel import kernel, prefetch_row, tie_blocks
 from ._params import BehaviourBase, Probability, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -66,22 +64,6 @@ def sweep(indptr, indices, adopted, adopted_at, key, p, t, out):
                 if adopted_at[j] == t - 1 and adopted[j] and pair_below(pair_key(key, ATTEMPT, j), i, cut):
                     out[i] = 1
                     break
-
-
-AHEAD = 8  # rows prefetched this many sources ahead (indptr twice as far); 4-16 measured alike
-
-
-@njit(cache=True, inline="always")
-def prefetch_row(indptr, indices, sources, i, k):
-    """Start loading the rows of sources[i + AHEAD] (and indptr for i + 2 AHEAD) while source i is tried.
-
-    At 10^6 people each source's row is a cache miss that the short inner loop cannot overlap on its
-    own; prefetching overlaps them (1.3-3.7x on the batched trials; ``networks._prefetch``).
-    """
-    if i + 2 * AHEAD < k:
-        prefetch(indptr, sources[i + 2 * AHEAD])
-    if i + AHEAD < k:
-        prefetch(indices, indptr[sources[i + AHEAD]])
 
 
 @njit(cache=True)
@@ -129,7 +111,9 @@ def cascade(indptr, indices, order, lo, hi, adopted, key, cut):
 
 def numba_step(pop, b: int, t: int):
     mark = pop.marks(b)
-    return frontier(pop.csr.indptr, pop.csr.indices, pop.frontier[b], pop.adopted[b], pop.keys[b], pop.p[b], mark, t), None
+    return frontier(
+        pop.csr.indptr, pop.csr.indices, pop.frontier[b], pop.adopted[b], pop.keys[b], pop.p[b], mark, t
+    ), None
 
 
 @njit(cache=True)

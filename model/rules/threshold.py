@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ._counting import CountCache, adopt, round_candidates
+from ._counting import CountCache, adopt, push_share_crossings, recounted
 from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged
 
@@ -80,7 +80,9 @@ def numba_step(pop, b: int, t: int):
     cache = pop.cache(b, CountCache)
     row = pop.adopted[b]
     untouched = not cache.valid and untouched_adopt(pop, b)
-    candidates = cache.candidates(pop.csr, row, pop.frontier[b], t, everyone=pop.full_round[b], untouched_adopt=untouched)
+    candidates = cache.candidates(
+        pop.csr, row, pop.frontier[b], t, everyone=pop.full_round[b], untouched_adopt=untouched
+    )
     if candidates is None:
         return frontier(pop.csr.indptr, np.flatnonzero(row == 0), cache.count, pop.theta[b]), None
     return frontier(pop.csr.indptr, candidates, cache.count, pop.theta[b]), None
@@ -92,7 +94,9 @@ def untouched_adopt(pop, b: int) -> bool:
 
 
 @njit(cache=True)
-def run(indptr, indices, adopted, adopted_at, sources, count, mark, valid, fresh, theta, t, limit, stop, codes, counts, record):
+def run(
+    indptr, indices, adopted, adopted_at, sources, count, valid, fresh, theta, t, limit, stop, codes, counts, record
+):
     """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop.
 
     ``valid``: the counts match ``adopted``; ``fresh``: see ``CountCache.fresh``. Stops after round
@@ -102,9 +106,11 @@ def run(indptr, indices, adopted, adopted_at, sources, count, mark, valid, fresh
     r = 0
     while t < limit:
         t += 1
-        candidates = round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh)
+        if recounted(indptr, indices, sources, adopted, count, valid, fresh):
+            sources = frontier(indptr, np.flatnonzero(adopted == 0), count, theta)
+        else:
+            sources = push_share_crossings(indptr, indices, sources, adopted, count, theta)
         valid = True
-        sources = frontier(indptr, candidates, count, theta)
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts
         r += 1
@@ -119,7 +125,7 @@ def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
     row = pop.adopted[b]
     fresh = cache.fresh(row, pop.frontier[b], not cache.valid and untouched_adopt(pop, b))
     t, pop.frontier[b] = run(
-        pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count, cache.mark,
+        pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count,
         cache.valid, fresh, pop.theta[b], pop.t, limit, stop, codes, counts, record,
     )  # fmt: skip
     cache.valid = cache.valid or t > pop.t  # after a round the counts hold all but the last adopters, as in numba_step

@@ -38,6 +38,7 @@ class Population:
         self.frontier = [np.zeros(0, dtype=np.int64) for _ in range(B)]
         self._theta: np.ndarray | None = None  # allocated by the first threshold rule (8 B a person)
         self._theta_base: np.ndarray | None = None  # thresholds as drawn; ``theta`` is what environments leave
+        self._keyed: set[int] = set()  # behaviours whose thresholds are keyed draws not yet written out
         self._lazy: dict[str, np.ndarray] = {}  # offset, offset_base, visible: allocated on first use
         self.full_round = np.zeros(B, dtype=bool)  # thresholds moved: evaluate everyone this round
         self.coupling = np.zeros((B, B), dtype=np.float64)
@@ -75,11 +76,31 @@ class Population:
         """Per-person thresholds (threshold rules), what environments leave of ``theta_base``."""
         if self._theta is None:
             self._theta = self._theta_base = np.zeros((self.n_behaviours, self.n), dtype=np.float64)
+        if self._keyed:
+            self._write_keyed()
         return self._theta
 
     @theta.setter
     def theta(self, value: np.ndarray) -> None:
         self._theta = value
+
+    def key_thresholds(self, b: int) -> None:
+        """Behaviour b's thresholds are ``keyed_threshold(keys[b], i)`` (U(0,1]), written into
+        ``theta`` only when someone reads it; compiled runs draw them as a cascade reaches people."""
+        self._keyed.add(b)
+
+    def keyed_thresholds(self, b: int) -> bool:
+        """Are behaviour b's thresholds keyed draws not yet written out?"""
+        return b in self._keyed
+
+    def _write_keyed(self) -> None:
+        from .rules._params import keyed_thresholds
+
+        keyed, self._keyed = self._keyed, set()
+        for b in keyed:
+            self._theta_base[b] = keyed_thresholds(self.keys[b], self.n)
+            if self._theta is not self._theta_base:
+                self._theta[b] = self._theta_base[b]
 
     @property
     def theta_base(self) -> np.ndarray:
@@ -141,7 +162,6 @@ class Population:
         self.csr = csr
         for cache in self._caches.values():
             cache.valid = False
-
 
     def adopting(self) -> np.ndarray:
         """Number of people adopting each behaviour now (int64). Counted row by row: numpy's

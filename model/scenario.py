@@ -19,9 +19,9 @@ from .interventions import Intervention
 from .organisations import OrganisationsSpec
 from .reinvest import ReinvestUse
 from .rules import RULES
+from .specs import CostByDegree, NetworkSpec, Phase, SeedingSpec
 from .stress import StressSpec
 from .turnover import TurnoverSpec
-from .specs import CostByDegree, NetworkSpec, Phase, SeedingSpec
 
 __all__ = ["Scenario", "NetworkSpec", "SeedingSpec", "Phase", "CostByDegree", "Behaviour", "ScenarioError", "format_validation_error"]
 
@@ -105,7 +105,7 @@ class Scenario(BaseModel):
         return self
 
     @classmethod
-    def from_toml(cls, path) -> "Scenario":
+    def from_toml(cls, path) -> Scenario:
         """Read and validate a TOML scenario; relative network paths resolve beside the file."""
         data = read_toml(path)
         network = data.get("network")

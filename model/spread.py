@@ -36,6 +36,7 @@ from .rules import RULES
 from .rules._counting import push_counts as _push_counts
 from .rules.absolute_threshold import frontier as _absolute_frontier
 from .rules.independent_cascade import cascade as _ic_cascade
+from .rules.threshold import NO_KEY as _NO_KEY
 from .rules.threshold import frontier as _fraction_frontier
 
 PREPARE, INITIAL = 0, 1  # purposes of the per-trial seed sequences
@@ -152,6 +153,7 @@ class SpreadEstimator:
             self._theta = np.empty((self.trials, self.n))
             pop = Population(self.csr, ["target"], weights=self.csr.weights)
             for r in range(self.trials):
+                pop.keys[0] = self.keys[r]  # the trial's run key, as in ``_run``
                 self.rule.prepare(pop, 0, params, np.random.default_rng(self._stream(r, PREPARE)))
                 self._theta[r] = pop.theta[0]
             return "counting"
@@ -252,8 +254,6 @@ class _serial_kernels:
             set_num_threads(self.before)
 
 
-
-
 @njit(parallel=True, cache=True)
 def _ic_batch(indptr, indices, base, extra, keys, p, steps, threads, out):
     """out[c, r] = final adopters of IC trial r seeded with base + extra[c] (extra[c] < 0: base only).
@@ -341,7 +341,7 @@ def _counting_batch(indptr, indices, base, extra, theta, absolute, k, steps, thr
                 if absolute:
                     hits = _absolute_frontier(candidates, count, k)
                 else:
-                    hits = _fraction_frontier(indptr, candidates, count, th)
+                    hits = _fraction_frontier(indptr, candidates, count, th, _NO_KEY)  # thresholds written out
                 if len(hits) == 0:
                     break
                 for h in hits:

@@ -79,7 +79,10 @@ def test_run_stops_at_steady_state_and_respects_steps():
 
 
 def test_initial_share_and_seeds_count_in_the_final_fraction():
-    sc = base(behaviours=[{"name": "a", "rule": "threshold", "threshold": 1.0, "initial": 0.1}], seeding={"strategy": "random", "count": 5})
+    sc = base(
+        behaviours=[{"name": "a", "rule": "threshold", "threshold": 1.0, "initial": 0.1}],
+        seeding={"strategy": "random", "count": 5},
+    )
     res = simulate(sc)
     assert len(res.seeds) == 5
     # round(0.1 * 500) = 50 at random, besides the 5 seeds; threshold 1.0 rarely lets anyone else in
@@ -88,7 +91,10 @@ def test_initial_share_and_seeds_count_in_the_final_fraction():
 
 def test_seeding_only_named_behaviours():
     sc = base(
-        behaviours=[{"name": "a", "rule": "threshold", "threshold": 1.0}, {"name": "b", "rule": "threshold", "threshold": 1.0}],
+        behaviours=[
+            {"name": "a", "rule": "threshold", "threshold": 1.0},
+            {"name": "b", "rule": "threshold", "threshold": 1.0},
+        ],
         seeding={"strategy": "random", "count": 5, "behaviours": ["b"]},
         steps=0,
     )
@@ -97,7 +103,9 @@ def test_seeding_only_named_behaviours():
 
 
 def test_scenario_round_trips_through_toml(tmp_path):
-    sc = Scenario.model_validate(base(behaviours=[{"name": "a", "rule": "threshold", "threshold": {"dist": "normal", "mean": 0.2, "sd": 0.05}}]))
+    sc = Scenario.model_validate(
+        base(behaviours=[{"name": "a", "rule": "threshold", "threshold": {"dist": "normal", "mean": 0.2, "sd": 0.05}}])
+    )
     path = tmp_path / "s.toml"
     path.write_text(sc.to_toml())
     again = Scenario.from_toml(path)
@@ -150,7 +158,9 @@ def test_networks_built_as_arrays_run_without_networkx(strategy):
 
 
 def test_arrays_network_refuses_attributes_clearly():
-    sc = Scenario.model_validate(base(network={"kind": "barabasi_albert", "n": 500, "m": 2, "arrays": True}, groups=["deprivation"]))
+    sc = Scenario.model_validate(
+        base(network={"kind": "barabasi_albert", "n": 500, "m": 2, "arrays": True}, groups=["deprivation"])
+    )
     with pytest.raises(ValueError, match="carries no attribute 'deprivation'"):
         BehaviourModel(sc, agents=False)
 
@@ -174,3 +184,25 @@ def test_random_streams_are_the_seed_sequence_children():
     from model.targeting import select_seeds
 
     assert m.seeds.tolist() == select_seeds(G, "random", 3, seed=expected).tolist()
+
+
+def test_linear_threshold_thresholds_are_keyed_uniform_draws():
+    """LT thresholds come from the run key, U(0,1] (Kempe, Kleinberg & Tardos 2003): written out
+    only when read, the same numbers every engine sees, and uniform (Kolmogorov-Smirnov at 1%)."""
+    from scipy import stats
+
+    from model.rules._params import keyed_thresholds
+
+    sc = Scenario.model_validate(
+        {"seed": 5, "steps": 3, "network": {"kind": "watts_strogatz", "n": 20_000, "k": 4, "p": 0.1},
+         "behaviours": [{"name": "a", "rule": "linear_threshold"}], "seeding": {"strategy": "random", "count": 5}}
+    )  # fmt: skip
+    m = BehaviourModel(sc, agents=False)
+    assert m.population.keyed_thresholds(0)
+    theta = m.population.theta[0]  # reading writes them out
+    assert not m.population.keyed_thresholds(0)
+    np.testing.assert_array_equal(theta, keyed_thresholds(m.population.keys[0], m.population.n))
+    assert theta.min() > 0.0 and theta.max() <= 1.0
+    assert stats.kstest(theta, "uniform").pvalue > 0.01
+    other = BehaviourModel(sc.model_copy(update={"seed": 6}), agents=False).population.theta[0]
+    assert abs(np.corrcoef(theta, other)[0, 1]) < 0.03  # another seed, independent thresholds

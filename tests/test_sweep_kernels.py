@@ -100,6 +100,7 @@ def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
     """The fused runs' pushes (adopters found as their count crosses the threshold) against the
     stepped form (push, then evaluate everyone touched), from exact counts, for both threshold kinds."""
     from model.rules._counting import push_count_crossings, push_counts, push_share_crossings
+    from model.rules._params import keyed_thresholds, threshold_key
 
     csr = GRAPHS[graph]
     rng = np.random.default_rng(3)
@@ -116,10 +117,16 @@ def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
         degree = np.diff(csr.indptr)[touched]
         # reached now, not before: in a run, a person already over their threshold would have adopted then
         expected = touched[(count[touched] / degree >= theta[touched]) & (exact[touched] / degree < theta[touched])]
-        found = push_share_crossings(csr.indptr, csr.indices, sources, now, exact.copy(), theta)
+        found = push_share_crossings(csr.indptr, csr.indices, sources, now, exact.copy(), theta, threshold_key(0))
         assert sorted(found.tolist()) == sorted(expected.tolist()) and len(set(found.tolist())) == len(found)
         for k in (1, 2, 3):
             expected = touched[count[touched] >= k]
             found = push_count_crossings(csr.indptr, csr.indices, sources, now, exact.copy(), k)
             expected = expected[exact[expected] < k]  # as above: not already there before
             assert sorted(found.tolist()) == sorted(expected.tolist())
+        keyed = keyed_thresholds(77, csr.n)  # thresholds not written out: the kernel draws the same ones
+        expected = touched[(count[touched] / degree >= keyed[touched]) & (exact[touched] / degree < keyed[touched])]
+        found = push_share_crossings(
+            csr.indptr, csr.indices, sources, now, exact.copy(), np.zeros(0), threshold_key(77)
+        )
+        assert sorted(found.tolist()) == sorted(expected.tolist())

@@ -36,7 +36,7 @@ class Effects:
         self.shift = np.zeros((behaviours, n))
         self.visible = np.zeros((behaviours, n))
 
-    def lift(self, behaviours: list[int], reached: "Reached", effect: float, shift: float) -> None:
+    def lift(self, behaviours: list[int], reached: Reached, effect: float, shift: float) -> None:
         """Add ``effect`` (log-odds) and ``shift`` (thresholds) for the people reached, in these behaviours."""
         for b in behaviours:
             if effect:

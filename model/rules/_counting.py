@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..groups import tally
 from networks._prefetch import prefetch
 
+from ..groups import tally
 from ._kernel import AHEAD, PARALLEL_FROM, kernel, prefetch_row, running_adopters, tie_blocks
+from ._params import threshold_of
 
 
 @kernel
@@ -124,14 +125,15 @@ def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, f
 
 
 @njit(cache=True)
-def push_share_crossings(indptr, indices, sources, adopted, count, theta):
+def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey):
     """Push ``sources`` into their neighbours' counts; return the non-adopters whose adopting share
     reaches their threshold with this push (the fused runs of the fractional rules).
 
     Counts rise one at a time, so ``count / degree >= theta`` turns true at exactly one push, the
     one where ``(count - 1) / degree`` is still below: testing that crossing as the push lands finds
     the same adopters as evaluating everyone touched afterwards, without marks or a second pass
-    over the candidates. Valid only on exact counts (``recounted`` False).
+    over the candidates. Valid only on exact counts (``recounted`` False). ``theta`` empty: the
+    thresholds are ``keyed_threshold(tkey, j)``.
     """
     hits = np.empty(volume_of(indptr, sources), dtype=np.int64)
     m = 0
@@ -140,14 +142,16 @@ def push_share_crossings(indptr, indices, sources, adopted, count, theta):
         prefetch_row(indptr, indices, sources, i, k)
         if i + AHEAD < k:  # neighbours often live near their source (lattices, towns): their lines too
             prefetch(count, sources[i + AHEAD])
-            prefetch(theta, sources[i + AHEAD])
+            if len(theta):
+                prefetch(theta, sources[i + AHEAD])
         s = sources[i]
         for e in range(indptr[s], indptr[s + 1]):
             j = indices[e]
             c = count[j] + 1
             count[j] = c
             deg = indptr[j + 1] - indptr[j]
-            if c / deg >= theta[j] and (c - 1) / deg < theta[j] and adopted[j] == 0:
+            th = threshold_of(theta, tkey, j)
+            if c / deg >= th and (c - 1) / deg < th and adopted[j] == 0:
                 hits[m] = j
                 m += 1
     return hits[:m]

@@ -1,6 +1,6 @@
 """linear_threshold: the Linear Threshold model of Kempe, Kleinberg & Tardos (2003), KDD.
 
-Each person draws a threshold from U(0,1) once per run and adopts when the summed weight of adopting
+Each person draws a threshold from U(0,1] once per run (from the run key: ``_params.keyed_threshold``) and adopts when the summed weight of adopting
 neighbours reaches it. A neighbour's weight is 1/degree (so the sum is the adopting share) unless
 ``weight`` names an edge attribute holding the weights. Progressive.
 """
@@ -27,8 +27,9 @@ class Params(BehaviourBase):
 
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
-    pop.theta[b] = rng.uniform(0.0, 1.0, size=pop.n)
+    # thresholds drawn from the run key (U(0,1]): written out only if something reads them
     pop.require_weights(params.weight)
+    pop.key_thresholds(b)
 
 
 def decide(person, b: int, t: int) -> bool:

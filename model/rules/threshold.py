@@ -16,7 +16,15 @@ from pydantic import Field
 
 from ._counting import CountCache, adopt, push_share_crossings, recounted
 from ._kernel import kernel, running_adopters, tie_blocks
-from ._params import BehaviourBase, Probability, ThresholdDistribution, draw_thresholds, steady_when_unchanged
+from ._params import (
+    BehaviourBase,
+    Probability,
+    ThresholdDistribution,
+    draw_thresholds,
+    steady_when_unchanged,
+    threshold_key,
+    threshold_of,
+)
 
 PROGRESSIVE = True
 steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
@@ -63,13 +71,14 @@ def sweep(indptr, indices, adopted, theta, out):
 
 
 @njit(cache=True)
-def frontier(indptr, candidates, count, theta):
-    """Which candidates adopt, from the incrementally kept counts (same comparison as ``sweep``)."""
+def frontier(indptr, candidates, count, theta, tkey):
+    """Which candidates adopt, from the incrementally kept counts (same comparison as ``sweep``;
+    ``theta`` empty: keyed thresholds, ``_params.threshold_of``, with ``tkey``)."""
     out = np.empty(len(candidates), dtype=np.int64)
     m = 0
     for i in candidates:
         deg = indptr[i + 1] - indptr[i]
-        if deg > 0 and count[i] / deg >= theta[i]:
+        if deg > 0 and count[i] / deg >= threshold_of(theta, tkey, i):
             out[m] = i
             m += 1
     return out[:m]
@@ -84,32 +93,56 @@ def numba_step(pop, b: int, t: int):
         pop.csr, row, pop.frontier[b], t, everyone=pop.full_round[b], untouched_adopt=untouched
     )
     if candidates is None:
-        return frontier(pop.csr.indptr, np.flatnonzero(row == 0), cache.count, pop.theta[b]), None
-    return frontier(pop.csr.indptr, candidates, cache.count, pop.theta[b]), None
+        candidates = np.flatnonzero(row == 0)
+    return frontier(pop.csr.indptr, candidates, cache.count, pop.theta[b], NO_KEY), None  # written out
+
+
+_UNWRITTEN = np.zeros(0, dtype=np.float64)  # "thresholds not written out": kernels draw them from the key
+NO_KEY = np.uint64(0)  # the threshold key where thresholds are written out (unused)
 
 
 def untouched_adopt(pop, b: int) -> bool:
-    """Could someone with no adopting neighbour adopt? Only with a threshold of 0 (or below)."""
+    """Could someone with no adopting neighbour adopt? Only with a threshold of 0 (or below);
+    never with keyed thresholds (``_params.keyed_threshold``), which are above 0."""
+    if pop.keyed_thresholds(b):
+        return False
     return bool(pop.theta[b].min() <= 0.0) if pop.n else False
 
 
 @njit(cache=True)
 def run(
-    indptr, indices, adopted, adopted_at, sources, count, valid, fresh, theta, t, limit, stop, codes, counts, record
+    indptr,
+    indices,
+    adopted,
+    adopted_at,
+    sources,
+    count,
+    valid,
+    fresh,
+    theta,
+    tkey,
+    t,
+    limit,
+    stop,
+    codes,
+    counts,
+    record,
 ):
     """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop.
 
     ``valid``: the counts match ``adopted``; ``fresh``: see ``CountCache.fresh``. Stops after round
     ``limit`` or, with ``stop``, after the first round nobody adopts; row r of ``record`` gets the
-    per-group adopter counts after round t+1+r. Returns (last round, its adopters).
+    per-group adopter counts after round t+1+r. ``theta`` empty: keyed thresholds
+    (``_params.keyed_threshold`` with ``tkey``), computed only for the people the cascade reaches. Returns (last
+    round, its adopters).
     """
     r = 0
     while t < limit:
         t += 1
         if recounted(indptr, indices, sources, adopted, count, valid, fresh):
-            sources = frontier(indptr, np.flatnonzero(adopted == 0), count, theta)
+            sources = frontier(indptr, np.flatnonzero(adopted == 0), count, theta, tkey)
         else:
-            sources = push_share_crossings(indptr, indices, sources, adopted, count, theta)
+            sources = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey)
         valid = True
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts
@@ -124,9 +157,10 @@ def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
     cache = pop.cache(b, CountCache)
     row = pop.adopted[b]
     fresh = cache.fresh(row, pop.frontier[b], not cache.valid and untouched_adopt(pop, b))
+    theta = _UNWRITTEN if pop.keyed_thresholds(b) else pop.theta[b]  # keyed: drawn as the cascade reaches people
     t, pop.frontier[b] = run(
         pop.csr.indptr, pop.csr.indices, row, pop.adopted_at[b], pop.frontier[b], cache.count,
-        cache.valid, fresh, pop.theta[b], pop.t, limit, stop, codes, counts, record,
+        cache.valid, fresh, theta, threshold_key(pop.keys[b]), pop.t, limit, stop, codes, counts, record,
     )  # fmt: skip
     cache.valid = cache.valid or t > pop.t  # after a round the counts hold all but the last adopters, as in numba_step
     return t, len(pop.frontier[b]) == 0

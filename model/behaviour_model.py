@@ -392,7 +392,10 @@ class BehaviourModel(mesa.Model):
     def release(self) -> None:
         """Drop the population arrays and agents now. A Mesa model is a reference cycle that only
         Python's cyclic collector frees, so without this each run's arrays (about 50 bytes a person)
-        would outlive it until the next collection; ``simulate`` calls it once the Result is taken."""
+        would outlive it until the next collection; ``simulate`` calls it once the Result is taken.
+        The population's big arrays go to later runs of the same size (``model.spares``)."""
+        if self.population is not None:
+            self.population.release()
         self.population = None
         self.people = []
         self.space = None

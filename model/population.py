@@ -12,6 +12,8 @@ import numpy as np
 
 from networks import CSR
 
+from . import spares
+
 
 class Population:
     """Array state of a run.
@@ -33,8 +35,8 @@ class Population:
         self.n = csr.n
         self.n_behaviours = B = len(names)
         n = self.n
-        self.adopted = np.zeros((B, n), dtype=np.uint8)
-        self.adopted_at = np.full((B, n), -1, dtype=np.int32)
+        self.adopted = spares.take((B, n), np.uint8, 0)
+        self.adopted_at = spares.take((B, n), np.int32, -1)
         self.frontier = [np.zeros(0, dtype=np.int64) for _ in range(B)]
         self._theta: np.ndarray | None = None  # allocated by the first threshold rule (8 B a person)
         self._theta_base: np.ndarray | None = None  # thresholds as drawn; ``theta`` is what environments leave
@@ -75,7 +77,7 @@ class Population:
     def theta(self) -> np.ndarray:
         """Per-person thresholds (threshold rules), what environments leave of ``theta_base``."""
         if self._theta is None:
-            self._theta = self._theta_base = np.zeros((self.n_behaviours, self.n), dtype=np.float64)
+            self._theta = self._theta_base = spares.take((self.n_behaviours, self.n), np.float64, 0.0)
         if self._keyed:
             self._write_keyed()
         return self._theta
@@ -145,7 +147,7 @@ class Population:
 
     def scratch(self) -> np.ndarray:
         if self._scratch is None:
-            self._scratch = np.zeros(self.n, dtype=np.uint8)
+            self._scratch = spares.take(self.n, np.uint8, 0)
         return self._scratch
 
     def set_thresholds(self, shift: np.ndarray) -> None:
@@ -162,6 +164,17 @@ class Population:
         self.csr = csr
         for cache in self._caches.values():
             cache.valid = False
+
+    def release(self) -> None:
+        """Hand the big arrays to later runs (``model.spares``); this population is unusable after."""
+        arrays = [self.adopted, self.adopted_at, self._theta_base, self._scratch]
+        if self._theta is not self._theta_base:
+            arrays.append(self._theta)
+        for cache in self._caches.values():
+            arrays += [getattr(cache, "count", None), getattr(cache, "_mark", None)]
+        self.adopted = self.adopted_at = self._theta = self._theta_base = self._scratch = None
+        self._caches = {}
+        spares.give(*arrays)
 
     def adopting(self) -> np.ndarray:
         """Number of people adopting each behaviour now (int64). Counted row by row: numpy's
@@ -216,9 +229,9 @@ class Population:
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """``np.unique`` of an integer array by sorting: numpy 2's hashing ``unique`` is ~10x slower on
     the thousands of seed positions a run starts with (0.14 ms against 0.012 ms for 1,000)."""
-    a = np.sort(a)
-    if len(a) < 2:
+    if len(a) < 2 or (a[1:] > a[:-1]).all():  # already ascending, as given seed lists usually are
         return a
+    a = np.sort(a)
     keep = np.empty(len(a), dtype=bool)
     keep[0] = True
     np.not_equal(a[1:], a[:-1], out=keep[1:])

@@ -99,7 +99,7 @@ def result_of(model) -> Result:
     """The ``Result`` of a model that has run."""
     return Result(
         scenario=model.spec,
-        final=model.adoption(),
+        final=dict(zip(model.population.names, model.history[-1][:, 0].tolist(), strict=True)),  # = adoption()
         history=np.stack(model.history),
         behaviours=list(model.population.names),
         groups=list(model.groups.labels),

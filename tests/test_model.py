@@ -206,3 +206,23 @@ def test_linear_threshold_thresholds_are_keyed_uniform_draws():
     assert stats.kstest(theta, "uniform").pvalue > 0.01
     other = BehaviourModel(sc.model_copy(update={"seed": 6}), agents=False).population.theta[0]
     assert abs(np.corrcoef(theta, other)[0, 1]) < 0.03  # another seed, independent thresholds
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"interventions": [{"kind": "publicise", "start": 2, "end": 6, "reach": 1.0}]},
+        {"turnover": {"rate_per_year": 0.3}},
+    ],
+    ids=["fused", "interventions", "turnover"],
+)
+def test_simulate_final_is_the_models_adoption(extra):
+    """``Result.final`` is read from the last recorded round; it must equal ``adoption()`` of the same run."""
+    sc = Scenario.model_validate(
+        {"seed": 4, "steps": 12, "network": {"kind": "town", "n": 800},
+         "behaviours": [{"name": "a", "rule": "logistic"}, {"name": "b", "rule": "sis", "beta": 0.1, "relapse": 0.1}],
+         "seeding": {"strategy": "degree", "count": 20}, **extra}
+    )  # fmt: skip
+    m = BehaviourModel(sc, agents=False, collect=False).run()
+    assert simulate(sc).final == m.adoption()

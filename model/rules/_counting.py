@@ -14,6 +14,7 @@ from numba import njit, prange
 
 from networks._prefetch import prefetch
 
+from .. import spares
 from ..groups import tally
 from ._kernel import AHEAD, PARALLEL_FROM, kernel, prefetch_row, running_adopters, tie_blocks
 from ._params import threshold_of
@@ -189,9 +190,16 @@ class CountCache:
     """Adopting-neighbour counts for one behaviour, kept valid between progressive steps."""
 
     def __init__(self, n: int):
-        self.count = np.zeros(n, dtype=np.int32)
-        self.mark = np.full(n, -1, dtype=np.int32)  # round stamps
+        self.n = n
+        self.count = spares.take(n, np.int32, 0)
+        self._mark = None  # round stamps, for the stepped form only (fused runs test crossings instead)
         self.valid = False
+
+    @property
+    def mark(self) -> np.ndarray:
+        if self._mark is None:
+            self._mark = spares.take(self.n, np.int32, -1)
+        return self._mark
 
     def fresh(self, adopted_row, frontier, untouched_adopt: bool) -> bool:
         """Stale counts that zeroing plus a push of ``frontier`` makes exact, with nobody else to check.

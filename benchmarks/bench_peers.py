@@ -26,7 +26,8 @@ How: every graph is built once (networkx up to 100,000 people, arrays at 1,000,0
 (library, graph) pair runs in its own process (``python -m benchmarks.bench_peers --one LIB FILE``),
 so its peak memory (``ru_maxrss``) is its own and a peer that hangs can be stopped. One cascade
 longer than ``CAP_S`` stops that case; repeats stop once a case has used ``CASE_BUDGET_S``. Times
-are medians of at least three runs after a warm-up (runs over 5 s get no warm-up), by
+are medians of at least three runs after a warm-up (runs over 5 s get no warm-up; deterministic
+cases repeat until 1 s is used, at most 25 runs), by
 ``time.perf_counter``; process CPU time is kept beside them because the 2-core machine is shared.
 
 Peers are optional (``pip install -e .[bench]``): a missing one is skipped, never imported at the
@@ -55,6 +56,8 @@ import numpy as np
 
 CAP_S = 60.0  # one cascade longer than this stops the case
 CASE_BUDGET_S = 60.0  # repeats / trials of one case stop once it has used this long
+REPEAT_FOR_S = 1.0  # a deterministic case repeats (up to MAX_REPEATS) until it has used this long
+MAX_REPEATS = 25
 SLOW_S = 5.0  # a first run longer than this is a timed run, not a warm-up
 PROCESS_TIMEOUT_S = 900  # one (library, graph) process
 SEED_SHARE = 0.01
@@ -113,11 +116,13 @@ def _capped(seconds: float | None):
 
 
 def measure(
-    fn, *, trials: int | None = None, repeats: int = 3, cap: float = CAP_S, budget: float = CASE_BUDGET_S, warmup: bool = True
+    fn, *, trials: int | None = None, repeats: int = MAX_REPEATS, cap: float = CAP_S, budget: float = CASE_BUDGET_S, warmup: bool = True
 ) -> dict:
     """Time ``fn(seed)``.
 
-    Deterministic cases (``trials is None``): a warm-up, then ``repeats`` timed runs. Stochastic
+    Deterministic cases (``trials is None``): a warm-up, then timed runs until three have run and
+    ``REPEAT_FOR_S`` is used, at most ``repeats`` (the same rule for every library: sub-millisecond
+    cases get enough runs for a stable median, three runs of one were too few). Stochastic
     cases: a warm-up (seed 0), then trials with seeds 1..trials. A warm-up over ``SLOW_S`` counts
     as the first timed run (seed 1); runs stop once ``budget`` is used (at least three, unless one
     run alone takes more than a third of the budget). Returns the median wall and CPU times, all
@@ -148,6 +153,8 @@ def measure(
             used = time.perf_counter() - started
             enough = len(times) >= 3 or (times and times[-1] > budget / 3)
             if times and enough and used + times[-1] > budget:
+                break
+            if trials is None and len(times) >= 3 and used >= REPEAT_FOR_S:
                 break
             value, wall, c = once(seed)
             times.append(wall)

@@ -36,6 +36,7 @@ from .rules import RULES
 from .rules._counting import push_counts as _push_counts
 from .rules.absolute_threshold import frontier as _absolute_frontier
 from .rules.independent_cascade import cascade as _ic_cascade
+from .rules.independent_cascade import scratch_rows as _ic_scratch_rows
 from .rules.threshold import NO_KEY as _NO_KEY
 from .rules.threshold import frontier as _fraction_frontier
 
@@ -273,6 +274,7 @@ def _ic_batch(indptr, indices, base, extra, keys, p, steps, threads, out):
     for ch in prange(chunks):
         adopted = np.zeros(n, dtype=np.uint8)
         order = np.empty(max(n, 1), dtype=np.uint32)
+        flags, hits = _ic_scratch_rows(indptr)
         for q in range(ch * total // chunks, (ch + 1) * total // chunks):
             c = q // T
             r = q - c * T
@@ -290,7 +292,7 @@ def _ic_batch(indptr, indices, base, extra, keys, p, steps, threads, out):
             lo, hi, t = 0, m, 0
             while t < steps and lo < hi:
                 t += 1
-                lo, hi = hi, _ic_cascade(indptr, indices, order, lo, hi, adopted, key, cut)
+                lo, hi = hi, _ic_cascade(indptr, indices, order, lo, hi, adopted, key, cut, flags, hits)
             m = hi
             out[c, r] = m
             for i in range(m):

@@ -87,26 +87,43 @@ def frontier(indptr, indices, sources, adopted, key, p, mark, stamp):
 
 
 @njit(cache=True)
-def cascade(indptr, indices, order, lo, hi, adopted, key, cut):
+def cascade(indptr, indices, order, lo, hi, adopted, key, cut, flags, hits):
     """One round of pushes from the sources ``order[lo:hi]``; new adopters go to ``order[hi:]``.
 
     The compiled runs' form of ``frontier``: the same attempts and draws, but a hit is marked
     adopted at once (within a round that does what the stamps do: nobody is counted twice, and who
     adopts never depends on the order) and adopters queue in one buffer, so a round allocates
-    nothing. Returns the new end of ``order``.
+    nothing. A source's row is done in three short loops: every attempt's draw (branch-free, so it
+    compiles to vector code: eight draws per instruction on AVX-512), the successes gathered
+    without branches, then only those checked against the state. ``flags`` and ``hits`` are
+    scratch rows of at least the largest degree (``scratch_rows``). Returns the new end of ``order``.
     """
     m = hi
     for i in range(lo, hi):
         prefetch_row(indptr, indices, order, i, hi)
         s = order[i]
         prefix = pair_key(key, ATTEMPT, s)
-        for e in range(indptr[s], indptr[s + 1]):
-            j = indices[e]
-            if pair_below(prefix, j, cut) and adopted[j] == 0:
+        row = indices[indptr[s] : indptr[s + 1]]
+        for e in range(len(row)):
+            flags[e] = pair_below(prefix, row[e], cut)
+        c = 0
+        for e in range(len(row)):
+            hits[c] = row[e]
+            c += flags[e]
+        for q in range(c):
+            j = hits[q]
+            if adopted[j] == 0:
                 adopted[j] = 1
                 order[m] = j
                 m += 1
     return m
+
+
+@njit(cache=True)
+def scratch_rows(indptr):
+    """The ``flags`` and ``hits`` rows ``cascade`` needs (sized to n, at least any degree; not filled)."""
+    n = len(indptr) - 1
+    return np.empty(n, dtype=np.uint8), np.empty(n, dtype=np.uint32)
 
 
 def numba_step(pop, b: int, t: int):
@@ -127,9 +144,10 @@ def run(indptr, indices, adopted, adopted_at, sources, key, p, t, limit, stop, c
     hi = len(sources)
     order[:hi] = sources
     lo, r, cut = 0, 0, pair_cut(p)
+    flags, hits = scratch_rows(indptr)
     while t < limit:
         t += 1
-        m = cascade(indptr, indices, order, lo, hi, adopted, key, cut)
+        m = cascade(indptr, indices, order, lo, hi, adopted, key, cut, flags, hits)
         for i in range(hi, m):
             adopted_at[order[i]] = t
             tally(codes, counts, order[i], 1)

@@ -125,19 +125,30 @@ def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, f
     return push_counts(indptr, indices, sources, adopted, count, mark, t)
 
 
+# A push's test "count / degree >= threshold" is a branch the CPU must guess. Under uniform (LT)
+# thresholds, or once a cascade is global, it goes either way about as often and each wrong guess
+# costs ~20 cycles; then the branch-free form, which pays a second division on every push instead,
+# is faster (linear threshold on ws100k: 0.6 -> 0.3 ms). Above this share of pushes passing the
+# test, the next round takes the branch-free form; below, guesses are mostly right.
+BRANCHLESS_FROM = 0.15
+
+
 @njit(cache=True)
-def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey):
+def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, branchless=False):
     """Push ``sources`` into their neighbours' counts; return the non-adopters whose adopting share
-    reaches their threshold with this push (the fused runs of the fractional rules).
+    reaches their threshold with this push (the fused runs of the fractional rules), and the share
+    of pushes whose count was at or over the threshold (to choose the next round's form).
 
     Counts rise one at a time, so ``count / degree >= theta`` turns true at exactly one push, the
     one where ``(count - 1) / degree`` is still below: testing that crossing as the push lands finds
     the same adopters as evaluating everyone touched afterwards, without marks or a second pass
     over the candidates. Valid only on exact counts (``recounted`` False). ``theta`` empty: the
-    thresholds are ``keyed_threshold(tkey, j)``.
+    thresholds are ``keyed_threshold(tkey, j)``. ``branchless``: the same test without branches
+    (``BRANCHLESS_FROM``).
     """
     hits = np.empty(volume_of(indptr, sources), dtype=np.int64)
     m = 0
+    over = 0
     k = len(sources)
     for i in range(k):
         prefetch_row(indptr, indices, sources, i, k)
@@ -152,10 +163,15 @@ def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey):
             count[j] = c
             deg = indptr[j + 1] - indptr[j]
             th = threshold_of(theta, tkey, j)
-            if c / deg >= th and (c - 1) / deg < th and adopted[j] == 0:
+            reached = c / deg >= th
+            over += reached
+            if branchless:
+                hits[m] = j
+                m += reached & ((c - 1) / deg < th) & (adopted[j] == 0)
+            elif reached and (c - 1) / deg < th and adopted[j] == 0:
                 hits[m] = j
                 m += 1
-    return hits[:m]
+    return hits[:m], over / max(len(hits), 1)
 
 
 @njit(cache=True)

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ._counting import CountCache, adopt, push_share_crossings, recounted
+from ._counting import BRANCHLESS_FROM, CountCache, adopt, push_share_crossings, recounted
 from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import (
     BehaviourBase,
@@ -137,12 +137,15 @@ def run(
     round, its adopters).
     """
     r = 0
+    over = 0.0  # share of last round's pushes at or over the threshold: picks the push's form
     while t < limit:
         t += 1
         if recounted(indptr, indices, sources, adopted, count, valid, fresh):
             sources = frontier(indptr, np.flatnonzero(adopted == 0), count, theta, tkey)
         else:
-            sources = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey)
+            sources, over = push_share_crossings(
+                indptr, indices, sources, adopted, count, theta, tkey, over > BRANCHLESS_FROM
+            )
         valid = True
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts

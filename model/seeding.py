@@ -34,12 +34,19 @@ class SeedPlan:
     rounds: np.ndarray  # round at which each seed starts adopting
     cost: float
     costs: np.ndarray | None = None  # per seed
+
     def starting_at(self, t: int) -> np.ndarray:
+        if not self.rounds.any():  # no phases: everyone starts at round 0 (no mask to build)
+            return self.positions if t == 0 else self.positions[:0]
         return self.positions[self.rounds == t]
 
     def cost_at(self, t: int) -> float:
         """What the people starting at round t cost (spending is booked when they start)."""
-        return float(self.costs[self.rounds == t].sum()) if self.costs is not None else 0.0
+        if self.costs is None:
+            return 0.0
+        if not self.rounds.any():
+            return self.cost if t == 0 else 0.0
+        return float(self.costs[self.rounds == t].sum())
 
 
 def person_costs(G: nx.Graph, csr: CSR, cost) -> np.ndarray:

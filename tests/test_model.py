@@ -226,3 +226,22 @@ def test_simulate_final_is_the_models_adoption(extra):
     )  # fmt: skip
     m = BehaviourModel(sc, agents=False, collect=False).run()
     assert simulate(sc).final == m.adoption()
+
+
+def test_population_seed_marks_each_new_adopter_once():
+    """``Population.seed``: repeats and people already adopting are skipped, the frontier gets the
+    new ones in ascending order, their round is the current one, and a bad position is an error."""
+    import networks
+    from model.population import Population
+
+    csr = networks.CSR(indptr=np.zeros(11, dtype=np.int64), indices=np.zeros(0, dtype=np.uint32), nodes=range(10))
+    pop = Population(csr, ["a"])
+    pop.seed(0, np.array([7, 2, 7, 5]))
+    assert pop.frontier[0].tolist() == [2, 5, 7]
+    pop.t = 3
+    pop.seed(0, np.array([5, 9, 1, 9]))
+    assert pop.frontier[0].tolist() == [1, 2, 5, 7, 9]
+    assert np.flatnonzero(pop.adopted[0]).tolist() == [1, 2, 5, 7, 9]
+    assert pop.adopted_at[0].tolist() == [-1, 3, 0, -1, -1, 0, -1, 0, -1, 3]
+    with pytest.raises(IndexError):
+        pop.seed(0, np.array([10]))

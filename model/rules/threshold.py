@@ -143,9 +143,8 @@ def run(
         if recounted(indptr, indices, sources, adopted, count, valid, fresh):
             sources = frontier(indptr, np.flatnonzero(adopted == 0), count, theta, tkey)
         else:
-            sources, over = push_share_crossings(
-                indptr, indices, sources, adopted, count, theta, tkey, over > BRANCHLESS_FROM
-            )
+            branchless = len(theta) == 0 or over > BRANCHLESS_FROM  # keyed thresholds: random outcomes
+            sources, over = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, branchless)
         valid = True
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts

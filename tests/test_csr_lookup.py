@@ -87,6 +87,9 @@ def test_seed_ids_are_converted_once_per_list():
     assert spec.model_copy(update={"nodes": [5]}).node_array().tolist() == [5]
     assert SeedingSpec(strategy="given", nodes=["a", 1]).node_array() == ["a", 1]  # not integers: as given
     assert SeedingSpec(strategy="given", nodes=[1.5]).node_array() == [1.5]
+    assert SeedingSpec(strategy="given", nodes=[2**63]).node_array() == [2**63]  # beyond int64: as given
+    ids = SeedingSpec(strategy="given", nodes=[np.int32(3), 2**62, -1]).node_array()
+    assert ids.dtype == np.int64 and ids.tolist() == [3, 2**62, -1]  # -1 is refused later, by the network
 
 
 def test_given_seeds_in_a_model_built_as_arrays():

@@ -87,23 +87,27 @@ def test_full_counts_equal_per_row_counts_for_non_adopters(graph, form):
 @pytest.mark.parametrize("graph", sorted(GRAPHS))
 @pytest.mark.parametrize("form", ["serial", "parallel"])
 def test_sis_sweep_equals_per_row_counts(graph, form):
-    from model.rng import uniform_array
+    """The SIS sweep against per-row counts and the rule's draws: adoption from (key, round) then
+    person (``pair_uniform_of``), relapse from ``uniform``; relapse 0 and 1 need no draw at all."""
+    from model.rng import pair_uniform_of, uniform_array
 
     csr = GRAPHS[graph]
     table = sis.exposure_table(0.2, csr.max_degree + 1)
-    key, t, relapse = 12345, 4, 0.3
-    adopt_draw, relapse_draw = uniform_array(key, sis.ADOPT, t, csr.n), uniform_array(key, sis.RELAPSE, t, csr.n)
-    for state in _states(csr.n):
-        adopted = state.astype(np.uint8)
-        counts = _reference_counts(csr, adopted)
-        out = np.full(csr.n, 7, dtype=np.uint8)
-        getattr(sis.sweep, form)(csr.indptr, csr.indices, adopted, table, relapse, key, t, out)
-        expected = np.where(
-            adopted == 1,
-            np.where(relapse_draw < relapse, 2, 0),
-            ((counts > 0) & (adopt_draw < table[counts])).astype(int),
-        )
-        np.testing.assert_array_equal(out, expected.astype(np.uint8))
+    key, t = 12345, 4
+    adopt_draw = np.array([pair_uniform_of(key, sis.ADOPT, t, i) for i in range(csr.n)])
+    relapse_draw = uniform_array(key, sis.RELAPSE, t, csr.n)
+    for relapse in (0.0, 0.3, 1.0):
+        for state in _states(csr.n):
+            adopted = state.astype(np.uint8)
+            counts = _reference_counts(csr, adopted)
+            out = np.full(csr.n, 7, dtype=np.uint8)
+            getattr(sis.sweep, form)(csr.indptr, csr.indices, adopted, table, relapse, key, t, out)
+            expected = np.where(
+                adopted == 1,
+                np.where(relapse_draw < relapse, 2, 0),
+                ((counts > 0) & (adopt_draw < table[counts])).astype(int),
+            )
+            np.testing.assert_array_equal(out, expected.astype(np.uint8))
 
 
 @pytest.mark.parametrize("graph", sorted(GRAPHS))

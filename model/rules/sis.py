@@ -3,7 +3,9 @@
 A non-adopter with A adopting neighbours adopts with probability 1 - (1 - beta)^A (each adopting
 neighbour independently transmits with probability beta: the Reed-Frost form); each adopter relapses
 with probability ``relapse`` per round. ``relapse = 0`` is the SI model. Draws are pure functions of
-(run key, round, person), so both engines give identical runs.
+(run key, round, person), so both engines give identical runs; the adoption draw hashes (key,
+round) once per round and then one mix per person (``rng.pair_uniform``), since a sweep makes one
+for nearly every non-adopter (SIS rounds 25% faster than with a four-mix draw each).
 Reference: Keeling & Rohani (2008), *Modeling Infectious Diseases*, ch. 3; Hill et al. (2010),
 "Infectious disease modeling of social contagion in networks", *PLoS Comput Biol* 6:e1000968.
 """
@@ -17,7 +19,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ..groups import tally
-from ..rng import uniform
+from ..rng import pair_key, pair_uniform, pair_uniform_of, uniform
 from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, Probability
 
@@ -60,31 +62,41 @@ def absorbed(adopting: int, n: int, relapse: float) -> bool:
     return bool(adopting == 0 or (adopting == n and relapse == 0.0))
 
 
+@njit(cache=True, inline="always")
+def relapses(key, t, i, relapse):
+    """Does adopter i relapse in round t? The draw is skipped when it cannot matter: a uniform in
+    [0, 1) is always below 1 and never below 0 (relapse = 1, every adopter stops after one round,
+    is the classic discrete SIS; the draws were a third of its sweep)."""
+    if relapse >= 1.0:
+        return True
+    return relapse > 0.0 and uniform(key, RELAPSE, t, i) < relapse
+
+
 def decide(person, b: int, t: int) -> bool:
     """Adopting next round? (reference form)"""
     pop = person.model.population
     if person.is_adopting(b):
-        return not uniform(pop.keys[b], RELAPSE, t, person.index) < pop.relapse[b]
+        return not relapses(pop.keys[b], t, person.index, pop.relapse[b])
     exposure = pop.tables[b][person.adopting_neighbours(b)]
-    return uniform(pop.keys[b], ADOPT, t, person.index) < exposure
+    return pair_uniform_of(pop.keys[b], ADOPT, t, person.index) < exposure
 
 
 @kernel
 def sweep(indptr, indices, adopted, adopt_prob, relapse, key, t, out):
     """out[i]: 1 adopts, 2 relapses, 0 no change."""
     bounds = tie_blocks(indptr)  # equal ties per block, so threads share the work evenly
+    prefix = pair_key(key, ADOPT, t)  # the round's part of every adoption draw, hashed once
     for block in prange(len(bounds) - 1):
         lo, hi = bounds[block], bounds[block + 1]
         running, e0 = running_adopters(indptr, indices, adopted, lo, hi)
         for i in range(lo, hi):
             out[i] = 0
             if adopted[i]:
-                if uniform(key, RELAPSE, t, i) < relapse:
+                if relapses(key, t, i, relapse):
                     out[i] = 2
                 continue
             c = running[indptr[i + 1] - e0] - running[indptr[i] - e0]
-            if c > 0 and uniform(key, ADOPT, t, i) < adopt_prob[c]:
-                out[i] = 1
+            out[i] = pair_uniform(prefix, i) < adopt_prob[c]  # adopt_prob[0] = 0: nobody to catch it from
 
 
 def numba_step(pop, b: int, t: int):

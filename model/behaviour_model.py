@@ -265,7 +265,7 @@ class BehaviourModel(mesa.Model):
     def step(self):
         """One synchronous round of every behaviour, with the interventions of this round."""
         if self._replay is not None:
-            self._book_fused_round(*next(self._replay))
+            self._book_fused_rounds(*next(self._replay))
             return
         pop, sc = self.population, self.spec
         t = pop.begin_round()
@@ -303,22 +303,13 @@ class BehaviourModel(mesa.Model):
         ):
             self.running = False
 
-    def _book_fused_round(self, counts: np.ndarray, fractions: np.ndarray) -> None:
-        """What ``step()`` records for a round the fused run already made (nothing else acts: no spending)."""
-        self.population.t += 1
-        self.costs.append(0.0)
-        self._counts = counts
-        self.history.append(fractions)
-        self.indicator_history.append({"cost": 0.0, "ties": len(self.csr.indices) // 2})
-        if self.collecting:
-            self.datacollector.collect(self)
-
     def _book_fused_rounds(self, counts: np.ndarray, fractions: np.ndarray) -> None:
-        """``_book_fused_round`` for each row of ``counts`` and ``fractions``; in one go when no
-        DataCollector needs filling round by round (a 25-round cascade spent 40 us booking)."""
-        if self.collecting:
-            for row in zip(counts, fractions, strict=True):
-                self._book_fused_round(*row)
+        """What ``step()`` records for rounds the fused run already made (one row of ``counts`` and
+        ``fractions`` per round; nothing else acts, so nothing is spent). Booked in one go unless the
+        DataCollector must see each round as it is booked (a 25-round cascade spent 40 us booking)."""
+        if self.collecting and len(counts) > 1:
+            for k in range(len(counts)):
+                self._book_fused_rounds(counts[k : k + 1], fractions[k : k + 1])
             return
         k = len(counts)
         self.population.t += k
@@ -327,6 +318,8 @@ class BehaviourModel(mesa.Model):
         self.history.extend(fractions)
         ties = len(self.csr.indices) // 2
         self.indicator_history.extend({"cost": 0.0, "ties": ties} for _ in range(k))
+        if self.collecting:
+            self.datacollector.collect(self)
 
     def _decide_by_agents(self):
         if not self.people:
@@ -410,7 +403,7 @@ class BehaviourModel(mesa.Model):
             counts[len(rec) :, b] = rec[-1]
         fractions = counts / np.maximum(self.groups.sizes, 1)
         if mesa_clock:  # book the rounds through Mesa's own step() so its clock, step count and events stay right
-            self._replay = zip(counts, fractions, strict=True)
+            self._replay = ((counts[k : k + 1], fractions[k : k + 1]) for k in range(len(counts)))
             try:
                 for _ in range(len(counts)):
                     self.step()

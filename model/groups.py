@@ -55,12 +55,21 @@ class GroupIndex:
     def counts(self, adopted: np.ndarray) -> np.ndarray:
         """(behaviours, groups) number adopting in each group."""
         if len(self.labels) == 1:  # everyone only: numpy's count is several times faster than the loop
-            return np.array([[np.count_nonzero(row)] for row in adopted], dtype=np.float64)  # not axis=1: 20x slower
+            return adopting_per_row(adopted).astype(np.float64)[:, None]
         return _group_counts(self._codes, adopted, len(self.labels))
 
     def fractions(self, adopted: np.ndarray) -> np.ndarray:
         """(behaviours, groups) adopting share in each group."""
         return self.counts(adopted) / np.maximum(self.sizes, 1)
+
+
+def adopting_per_row(adopted: np.ndarray) -> np.ndarray:
+    """Number adopting in each row (behaviour) of a (behaviours, people) uint8 array, as int64.
+
+    Row by row: ``count_nonzero`` is ~10x faster than ``sum`` on uint8, but with ``axis=1`` it is
+    ~20x slower again.
+    """
+    return np.array([np.count_nonzero(row) for row in adopted], dtype=np.int64)
 
 
 @njit(cache=True, inline="always")

@@ -129,9 +129,9 @@ def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, f
 # per person (linear threshold) its outcome is random from the first round, and with one threshold
 # for all it turns mostly true once a cascade is global; each wrong guess costs ~20 cycles, so the
 # branch-free form, which pays a second division on every push instead, is faster then: linear
-# threshold on ws100k 0.74 -> 0.38 ms, global threshold cascades 25-35% faster. Small cascades
-# under one threshold guess well (branch-free was 40-65% slower on ba100k threshold 0.2, where at
-# most a third of pushes reach). Keyed thresholds always take the branch-free form; written ones
+# threshold on ws100k 0.70 -> 0.38 ms, global threshold cascades 20-35% faster (docs/performance.md
+# section 5). Small cascades under one threshold guess well (branch-free was 0.14 against 0.08 ms
+# on ba100k threshold 0.2, where at most a third of pushes reach). Keyed thresholds always take the branch-free form; written ones
 # once more than this share of the last round's pushes reached the threshold.
 BRANCHLESS_FROM = 0.4
 

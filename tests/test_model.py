@@ -186,6 +186,16 @@ def test_random_streams_are_the_seed_sequence_children():
     assert m.seeds.tolist() == select_seeds(G, "random", 3, seed=expected).tolist()
 
 
+def test_mesas_own_rng_takes_the_scenario_seed():
+    """Mesa's rng is seeded with the scenario's seed (``rng=`` overrides it, as batch_run does): the
+    root of SeedSequence(seed), apart from the child streams the dynamics draw from."""
+    m = BehaviourModel(base(seed=11), agents=False)
+    assert m.rng.random(3).tolist() == np.random.default_rng(11).random(3).tolist()
+    assert m.random.random() == mesa.Model(rng=11).random.random()
+    other = BehaviourModel(base(seed=11), agents=False, rng=12)
+    assert other.spec.seed == 12 and other.rng.random() == np.random.default_rng(12).random()
+
+
 def test_linear_threshold_thresholds_are_keyed_uniform_draws():
     """LT thresholds come from the run key, U(0,1] (Kempe, Kleinberg & Tardos 2003): written out
     only when read, the same numbers every engine sees, and uniform (Kolmogorov-Smirnov at 1%)."""

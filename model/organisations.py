@@ -99,7 +99,7 @@ class Organisations:
         if committed.all():
             return
         share = np.divide(self._W @ committed, self._weight, out=np.zeros(len(committed)), where=self._weight > 0)
-        for agent, now in zip(self.agents, (committed > 0) | (share >= self.spec.threshold)):
+        for agent, now in zip(self.agents, (committed > 0) | (share >= self.spec.threshold), strict=True):
             agent.committed = bool(now)
 
     def step_agents(self) -> None:

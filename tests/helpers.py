@@ -38,7 +38,7 @@ def chi_square_pvalue(observed_counts: np.ndarray, expected_probs: np.ndarray, m
     total = observed_counts.sum()
     obs, exp = [], []
     o_acc = e_acc = 0.0
-    for o, p in zip(observed_counts, expected_probs):
+    for o, p in zip(observed_counts, expected_probs, strict=True):
         o_acc += o
         e_acc += p * total
         if e_acc >= min_expected:

@@ -108,7 +108,7 @@ def test_kind_parameters_lists_town_options():
 # --------------------------------------------------------------------------- the town
 
 N_TOWN = 20_000
-AGE_TARGET = dict(zip(AGE_BANDS, (0.057, 0.135, 0.105, 0.262, 0.256, 0.185)))
+AGE_TARGET = dict(zip(AGE_BANDS, (0.057, 0.135, 0.105, 0.262, 0.256, 0.185), strict=True))
 AGE_TOLERANCE = 0.005  # bands are allocated exactly (largest remainder), so 0.5 pp is generous
 INT_ATTRS = ("area", "deprivation", "household", "school", "school_class", "workplace", "community")
 
@@ -312,5 +312,5 @@ def test_csr_weights_follow_edges():
     csr = networks.to_csr(G, weight="weight")
     b = csr.position("b")
     nbrs = csr.indices[csr.indptr[b] : csr.indptr[b + 1]]
-    weights = dict(zip(csr.ids(nbrs), csr.weights[csr.indptr[b] : csr.indptr[b + 1]]))
+    weights = dict(zip(csr.ids(nbrs), csr.weights[csr.indptr[b] : csr.indptr[b + 1]], strict=True))
     assert weights == {"a": 2.0, "c": 0.5}

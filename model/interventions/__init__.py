@@ -124,7 +124,7 @@ class Timeline:
     def recruited(self) -> np.ndarray:
         """Positions recruited by interventions so far."""
         t = self.model.population.t
-        plans = [s for iv, s in zip(self.interventions, self.state) if iv.kind == "recruit" and s is not None]
+        plans = [s for iv, s in zip(self.interventions, self.state, strict=True) if iv.kind == "recruit" and s is not None]
         return np.concatenate([p.positions[p.rounds <= t] for p in plans]) if plans else np.zeros(0, dtype=np.int64)
 
     # --- helpers ------------------------------------------------------------------------------------------

@@ -208,6 +208,9 @@ def print_tables(result: dict, console=None) -> None:
                            f"{(row['per_cpu_second'] or 0):.3g}")
     console.print(kt)
     la = result["load_average"]
+    from .common import describe
+
+    console.print(f"machine: {describe(result['machine'])}")
     console.print(f"load average: start {la['start'][0]:.2f}, end {la['end'][0]:.2f} ({result['machine'].get('cores')} cores)")
 
 

@@ -1185,6 +1185,9 @@ def print_tables(result: dict, console) -> None:
         tgt.add_row(t["target"], measured, "yes" if t["met"] else "[red]no")
     console.print(tgt)
     la = result["load_average"]
+    from .common import describe
+
+    console.print(f"machine: {describe(result['machine'])}")
     console.print(f"load average: start {la['start'][0]:.2f}, end {la['end'][0]:.2f} ({result['machine'].get('cores')} cores)")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from .common import machine
+from .common import describe, machine
 
 
 def _engines_table(engines: dict) -> Table:
@@ -44,6 +44,7 @@ def main(quick: bool = False, out: Path = Path("benchmarks/results/latest.json")
 
     console = Console()
     results: dict = {"machine": machine()}
+    console.print(f"machine: {describe(results['machine'])}")
     results["engines"] = bench_engines.run(quick=quick)
     console.print(_engines_table(results["engines"]))
     results["peers"] = bench_peers.run(quick=quick, console=console)  # prints its own tables

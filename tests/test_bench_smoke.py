@@ -42,6 +42,17 @@ def test_rows_and_reference(result):
     assert kernel["serial"]["edge_visits_per_s"] > 0
 
 
+def test_machine_is_named(result):
+    """The host under the 2-core machines changes between sessions, so results name the processor."""
+    from benchmarks.common import describe
+
+    info = result["machine"]
+    assert info["cores"] >= 1 and info["numba_threads"] >= 1
+    assert {"cpu_model", "llvm_target", "memory_gib"} <= set(info)
+    line = describe(info)
+    assert str(info["cores"]) in line and (info["cpu_model"] or info["cpu"]) in line
+
+
 def test_each_peer_ran_or_was_skipped(result):
     rows = result["rows"]
     for lib in PEERS:

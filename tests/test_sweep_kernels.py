@@ -150,3 +150,28 @@ def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
                 csr.indptr, csr.indices, sources, now, exact.copy(), np.zeros(0), threshold_key(77), branchless
             )
             assert sorted(found.tolist()) == sorted(expected.tolist())
+
+
+def test_running_adopters_is_the_cumulative_count_for_every_block_length():
+    """The running count takes four ties a step and the rest one by one: every block length from 0
+    to 9 ties (each remainder mod 4), at every offset, equals numpy's cumulative sum."""
+    from numba import njit
+
+    from model.rules._kernel import running_adopters
+
+    run = njit(lambda indptr, indices, adopted, lo, hi: running_adopters(indptr, indices, adopted, lo, hi))
+    rng = np.random.default_rng(3)
+    degrees = rng.integers(0, 4, size=40)
+    indptr = np.concatenate(([0], np.cumsum(degrees))).astype(np.int64)
+    indices = rng.integers(0, 40, size=indptr[-1]).astype(np.uint32)
+    adopted = (rng.random(40) < 0.5).astype(np.uint8)
+    lengths = set()
+    for lo in range(40):
+        for hi in range(lo, 41):
+            e0, e1 = indptr[lo], indptr[hi]
+            running, start = run(indptr, indices, adopted, lo, hi)
+            assert start == e0
+            expected = np.concatenate(([0], np.cumsum(adopted[indices[e0:e1]])))
+            assert running.tolist() == expected.tolist()
+            lengths.add(int(e1 - e0))
+    assert set(range(10)) <= lengths

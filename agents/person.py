@@ -41,7 +41,7 @@ class Person(FixedAgent):
         raise AttributeError(name)
 
     @cached_property
-    def neighbours(self) -> list["Person"]:
+    def neighbours(self) -> list[Person]:
         """Neighbouring people, in the same order the kernels visit them."""
         people = self.model.people
         csr = self.model.csr

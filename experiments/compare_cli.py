@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -17,10 +17,10 @@ DEFAULT_STRATEGIES = "random,degree"
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario TOML file(s): one to compare strategies, or several to compare them")],
-    strategies: Annotated[Optional[str], typer.Option(help="comma-separated targeting strategies (one scenario)")] = None,
+    strategies: Annotated[str | None, typer.Option(help="comma-separated targeting strategies (one scenario)")] = None,
     replicates: Annotated[int, typer.Option(min=1, help="runs per strategy (same network, same replicate seeds)")] = 20,
     tip: Annotated[float, typer.Option(min=0.0, max=1.0, help="final share that counts as a large cascade")] = 0.5,
-    out: Annotated[Optional[Path], typer.Option(help="folder for the table (CSV) and plots (PNG)")] = None,
+    out: Annotated[Path | None, typer.Option(help="folder for the table (CSV) and plots (PNG)")] = None,
 ):
     """Compare targeting strategies on one scenario, or whole scenarios (programmes) side by side.
 
@@ -81,7 +81,7 @@ def render(table, title: str) -> Table:
     return t
 
 
-def compare_scenarios(paths: list[Path], replicates: int, out: Optional[Path]) -> None:
+def compare_scenarios(paths: list[Path], replicates: int, out: Path | None) -> None:
     """Several programmes side by side, each against doing nothing, with paired replicate seeds."""
     import pandas as pd
 
@@ -95,7 +95,7 @@ def compare_scenarios(paths: list[Path], replicates: int, out: Optional[Path]) -
         rows = []
         with progress() as bar:
             task = bar.add_task("running", total=2 * replicates * len(paths), status="")
-            for path, sc in zip(paths, loaded):
+            for path, sc in zip(paths, loaded, strict=True):
                 appraisal = appraise(sc, replicates, on_done=lambda r: bar.advance(task))
                 rows.append(_scenario_row(path.stem, appraisal))
         table = pd.DataFrame(rows)

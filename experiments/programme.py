@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model import Result, Scenario
-from model import economics, outcomes
+from model import Result, Scenario, economics, outcomes
 
 from .replicates import build_graph, mean_interval, run_replicates
 
@@ -48,7 +47,7 @@ def appraise(scenario: Scenario, replicates: int, graph=None, on_done=None) -> A
     runs = run_replicates(scenario, replicates, graph=graph, on_done=on_done)
     baselines = run_replicates(doing_nothing(scenario), replicates, graph=graph, on_done=on_done)
     spec = scenario.economics or economics.EconomicsSpec()
-    valued = [economics.from_result(r, b, spec) for r, b in zip(runs, baselines)]
+    valued = [economics.from_result(r, b, spec) for r, b in zip(runs, baselines, strict=True)]
     rows = []
     for metric in ECONOMIC_METRICS:
         values = np.array([getattr(v, metric) for v in valued], dtype=float)

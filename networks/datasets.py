@@ -252,7 +252,7 @@ def _karnataka_village(village: int) -> nx.Graph:
     rows_i, cols_i = np.nonzero(np.triu(matrix | matrix.T, k=1))
     G = nx.Graph()
     G.add_nodes_from((int(p), {"household": int(p) // 100, "surveyed": False}) for p in pid_of_row)
-    G.add_edges_from(zip(pid_of_row[rows_i].tolist(), pid_of_row[cols_i].tolist()))
+    G.add_edges_from(zip(pid_of_row[rows_i].tolist(), pid_of_row[cols_i].tolist(), strict=True))
     with open(_file(*sub, "individual_characteristics.csv"), newline="") as fh:
         for rec in csv.DictReader(fh):
             if rec["village"] != str(village) or int(rec["pid"]) not in G:
@@ -328,7 +328,7 @@ def _facebook_ego(gender: bool) -> nx.Graph:
                 names = [line.split(" ", 1)[1].strip() for line in fh if line.strip()]
             columns = {k: n.rsplit(" ", 1)[1] for k, n in enumerate(names) if n.startswith("gender;")}
 
-            def take(node, values):
+            def take(node, values, columns=columns):
                 on = [columns[k] for k in sorted(columns) if values[k] == "1"]
                 if on and node in G:
                     G.nodes[node]["gender"] = on[0]

@@ -69,7 +69,7 @@ def stochastic_block(
     p_out = 0.0 if groups == 1 else min(1.0, (1 - homophily) * mean_degree / max(n - size, 1))
     probs = [[p_in if i == j else p_out for j in range(groups)] for i in range(groups)]
     G = nx.stochastic_block_model(sizes, probs, seed=seed, sparse=True)
-    for v, data in G.nodes(data=True):
+    for _node, data in G.nodes(data=True):
         data["block"] = data.pop("block")
     G.graph.pop("partition", None)
     return nx.Graph(G)

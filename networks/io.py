@@ -226,7 +226,7 @@ def _read_csv(path: Path, text: str, directed: bool, weight: str | None) -> nx.G
         if not u or not v:
             raise NetworkError(f"{path}: row {number}: empty source or target")
         attrs = {}
-        for i, (name, cell) in enumerate(zip(header, row)):
+        for i, (name, cell) in enumerate(zip(header, row, strict=False)):
             cell = cell.strip()
             if i in (s, t) or cell == "":
                 continue
@@ -249,7 +249,7 @@ def _add_node_table(G: nx.Graph, nodes) -> None:
         node = row[key].strip()
         if not node:
             raise NetworkError(f"{path}: row {number}: empty node id")
-        attrs = {h: _value(c.strip()) for i, (h, c) in enumerate(zip(header, row)) if i != key and c.strip()}
+        attrs = {h: _value(c.strip()) for i, (h, c) in enumerate(zip(header, row, strict=False)) if i != key and c.strip()}
         G.add_node(_node_id(node), **attrs)
 
 

@@ -431,7 +431,7 @@ def town(
     per_kind = np.r_[public, _round_shares(workers.size - public, PRIVATE_SHARES)]
     ranges = (PUBLIC_SITE_SIZE,) + FIRM_SIZES
     next_id, start = total_schools, 0
-    for count, (lo, hi) in zip(per_kind, ranges):
+    for count, (lo, hi) in zip(per_kind, ranges, strict=True):
         group = workers[start : start + count]
         start += count
         if hi == 0 or group.size == 0:  # sole traders: employed, no workplace
@@ -496,7 +496,7 @@ def town(
     labels = np.asarray(AGE_BANDS, dtype=object)[band]
     columns = zip(
         area.tolist(), deprivation.tolist(), labels.tolist(), hh.tolist(), school.tolist(),
-        school_class.tolist(), workplace.tolist(), community.tolist(), employed.tolist(),
+        school_class.tolist(), workplace.tolist(), community.tolist(), employed.tolist(), strict=True,
     )
     G.add_nodes_from(
         (i, {"area": a, "deprivation": d, "age_band": b, "household": h, "school": s, "school_class": sc,
@@ -505,7 +505,7 @@ def town(
     )
     for code, context in enumerate(CONTEXTS):
         sel = c == code
-        G.add_edges_from(zip(lo[sel].tolist(), hi[sel].tolist()), context=context)
+        G.add_edges_from(zip(lo[sel].tolist(), hi[sel].tolist(), strict=True), context=context)
     return G
 
 

@@ -54,7 +54,7 @@ def run_wellspread(graph: Graph, out: list, cases=None, trials: int | None = Non
 
     def via_simulate(case, g, validate_each_run: bool = False):
         """``simulate`` as wellspread's replicates and sweeps call it (``experiments.replicates``,
-        ``experiments.runner``): the scenario validated once, each run a copy with its own seed.
+        ``experiments.sweep_worker``): the scenario validated once, each run a copy with its own seed.
         ``validate_each_run``: a new dict validated every run (kept as a second figure)."""
         validated = Scenario.model_validate(_scenario(case, graph, 1, engine))
 

@@ -131,8 +131,8 @@ def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, f
 # branch-free form, which pays a second division on every push instead, is faster then: linear
 # threshold on ws100k 0.70 -> 0.38 ms, global threshold cascades 20-35% faster (docs/performance.md
 # section 5). Small cascades under one threshold guess well (branch-free was 0.14 against 0.08 ms
-# on ba100k threshold 0.2, where at most a third of pushes reach). Keyed thresholds always take the branch-free form; written ones
-# once more than this share of the last round's pushes reached the threshold.
+# on ba100k threshold 0.2, where at most a third of pushes reach). Keyed thresholds always take the
+# branch-free form; written ones once more than this share of last round's pushes reached them.
 BRANCHLESS_FROM = 0.4
 
 

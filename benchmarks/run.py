@@ -68,4 +68,10 @@ def main(quick: bool = False, out: Path = Path("benchmarks/results/latest.json")
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small graphs only")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/latest.json"), help="JSON results file")
+    args = parser.parse_args()
+    main(quick=args.quick, out=args.out)

@@ -24,7 +24,6 @@ from agents import Person
 
 from . import stress, turnover
 from .groups import GroupIndex
-from .interventions import Timeline
 from .organisations import Organisations
 from .population import Population
 from .reinvest import Reinvestment
@@ -32,6 +31,7 @@ from .rng import derive_key
 from .rules import RULES
 from .scenario import Scenario, ScenarioError
 from .seeding import plan_seeds
+from .timeline import Timeline
 
 __all__ = ["BehaviourModel"]
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.organisation import Organisation
 
+from .interventions.reach import Reached
+
 
 class CommitSpec(BaseModel):
     """Which organisations the programme signs up at the start."""
@@ -114,8 +116,6 @@ class Organisations:
 
     def contribute(self, effects) -> None:
         """Committed organisations improve their members' environment for this round."""
-        from .interventions import Reached
-
         committed = self.committed()
         if not committed:
             return

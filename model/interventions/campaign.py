@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from .base import InterventionBase, target_mask
+from .reach import Reached
 
 
 class Campaign(InterventionBase):
@@ -25,8 +26,6 @@ class Campaign(InterventionBase):
 
 def start(model, iv: Campaign, rng: np.random.Generator):
     """Who is reached: a random share ``reach`` of the target."""
-    from . import Reached
-
     people = np.flatnonzero(target_mask(model, iv.target))
     return Reached(rng.choice(people, size=round(iv.reach * len(people)), replace=False), model.population.n)
 

@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from .base import InterventionBase, target_mask
+from .reach import Reached
 
 
 class Environment(InterventionBase):
@@ -23,8 +24,6 @@ class Environment(InterventionBase):
 
 
 def start(model, iv: Environment, rng: np.random.Generator):
-    from . import Reached
-
     return Reached(np.flatnonzero(target_mask(model, iv.target)), model.population.n)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from .base import InterventionBase, target_mask
+from .reach import Reached
 
 
 class Publicise(InterventionBase):
@@ -24,8 +25,6 @@ class Publicise(InterventionBase):
 
 
 def start(model, iv: Publicise, rng: np.random.Generator):
-    from . import Reached
-
     people = np.flatnonzero(target_mask(model, iv.target))
     reached = Reached(rng.choice(people, size=round(iv.reach * len(people)), replace=False), model.population.n)
     if iv.scope == "area":

@@ -10,24 +10,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import Field
 
 from ..specs import SeedingSpec
-from .base import InterventionBase, target_mask
+from .base import InterventionBase
 
 
 class Recruit(InterventionBase):
     kind: Literal["recruit"]
     seeding: SeedingSpec = Field(default_factory=SeedingSpec)
-
-
-def plan(model, iv: Recruit, rng: np.random.Generator):
-    """Who starts when (rounds counted from the intervention's start), and what they cost."""
-    from ..seeding import plan_seeds
-
-    mask = target_mask(model, iv.target)
-    among = None if mask.all() else model.graph.subgraph(model.csr.ids(np.flatnonzero(mask)))
-    seeding_plan = plan_seeds(model.graph, model.csr, model.spec.model_copy(update={"seeding": iv.seeding}), rng, among=among)
-    seeding_plan.rounds = seeding_plan.rounds + iv.start
-    return seeding_plan

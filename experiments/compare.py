@@ -16,7 +16,9 @@ import pandas as pd
 
 from model import Result, Scenario
 
-from .replicates import build_graph, mean_interval, run_replicates
+from .intervals import band, share_interval
+from .palette import styles
+from .replicates import build_graph, run_replicates
 
 __all__ = ["compare_strategies", "comparison_table", "plot_comparison", "time_to_reach"]
 
@@ -51,8 +53,7 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
     for name, results in runs.items():
         b = results[0].behaviours.index(behaviour) if behaviour else 0
         finals = np.array([r.history[-1, b, 0] for r in results])
-        mean, low, high = mean_interval(finals)
-        low, high = max(low, 0.0), min(high, 1.0)  # a share: the t-interval is cut to [0, 1]
+        mean, low, high, _ = share_interval(finals)  # a share: the interval stays in [0, 1]
         seeds = np.array([max(len(r.seeds), 1) for r in results])
         gained = np.array([r.adopters_gained(b) for r in results], dtype=float)
         row = {
@@ -60,6 +61,7 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
             "final": mean,
             "ci_low": low,
             "ci_high": high,
+            "runs": len(results),
             "tipped": float(np.mean(finals >= tip)),
             "adopters_per_seed": float(np.mean(gained / seeds)),
             "adopters_per_budget": float(np.mean(gained / np.array([max(r.cost, 1e-12) for r in results]))),
@@ -84,39 +86,47 @@ def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Pat
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    look = styles(runs)  # one colour-blind-safe colour and marker per strategy (experiments.palette)
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     for name, results in runs.items():
         b = results[0].behaviours.index(behaviour) if behaviour else 0
         T = max(len(r.history) for r in results)
         curves = np.array([np.pad(r.history[:, b, 0], (0, T - len(r.history)), mode="edge") for r in results])
-        mean = curves.mean(axis=0)
-        half = 1.96 * curves.std(axis=0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros(T)
-        ax.plot(mean, label=name)
-        ax.fill_between(np.arange(T), mean - half, mean + half, alpha=0.2)
+        mean, low, high = band(curves)  # experiments.intervals: stays in [0, 1]
+        colour, marker = look[name]
+        ax.plot(mean, color=colour, marker=marker, markevery=max(T // 8, 1), markersize=5, lw=1.6, label=name)
+        if len(curves) > 1:
+            ax.fill_between(np.arange(T), low, high, color=colour, alpha=0.18, lw=0)
     ax.set_xlabel("round")
     ax.set_ylabel("share adopting")
     ax.set_ylim(0, 1)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)
     ax.set_title("adoption by targeting strategy (mean, 95% band)")
     fig.tight_layout()
     path = out / "curves.png"
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     written.append(path)
     quintiles = [c for c in table.columns if c.startswith("deprivation=")]
     if quintiles:
-        fig, ax = plt.subplots(figsize=(7, 4.2))
+        fig, ax = plt.subplots(figsize=(8.5, 4.2))
         width = 0.8 / len(table)
+        hatches = ["", "//", "..", "xx", "\\\\", "oo", "--", "++", "**"]
         for i, row in enumerate(table.to_dict(orient="records")):
             values = [row[q] for q in quintiles]
-            ax.bar(np.arange(len(quintiles)) + i * width, values, width, label=row["strategy"])
+            colour, marker = look[row["strategy"]]
+            xs = np.arange(len(quintiles)) + i * width
+            # colour, a hatch and the strategy's marker on each bar: colour is never the only cue
+            ax.bar(xs, values, width, color=colour, edgecolor="#333333", lw=0.4, hatch=hatches[i % len(hatches)],
+                   label=row["strategy"])
+            ax.plot(xs, values, ls="none", marker=marker, color="white", markeredgecolor="#222222", markersize=4)
         ax.set_xticks(np.arange(len(quintiles)) + 0.4 - width / 2, [q.split("=")[1] for q in quintiles])
         ax.set_xlabel("deprivation quintile (1 = most deprived)")
         ax.set_ylabel("final share adopting")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)
         fig.tight_layout()
         path = out / "by_quintile.png"
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

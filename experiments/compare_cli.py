@@ -60,6 +60,13 @@ def compare(
                 console.print(f"wrote {path}")
 
 
+def interval_text(row) -> str:
+    """The 95% interval cell: ``low - high``, or why there is none."""
+    from .intervals import Interval, format_interval
+
+    return format_interval(Interval(row["final"], row["ci_low"], row["ci_high"], int(row.get("runs", 2))), with_mean=False)
+
+
 def render(table, title: str) -> Table:
     t = Table(title=title)
     quintiles = [c for c in table.columns if c.startswith("deprivation=")]
@@ -74,7 +81,7 @@ def render(table, title: str) -> Table:
 
     for row in table.to_dict(orient="records"):
         t.add_row(
-            row["strategy"], fmt(row["final"]), f"{fmt(row['ci_low'])} - {fmt(row['ci_high'])}", fmt(row["t25"], 1),
+            row["strategy"], fmt(row["final"]), interval_text(row), fmt(row["t25"], 1),
             fmt(row["t50"], 1), fmt(row["tipped"], 2), fmt(row["adopters_per_seed"], 1), fmt(row["adopters_per_budget"], 1),
             *[fmt(row[q]) for q in quintiles],
         )
@@ -117,7 +124,7 @@ def _scenario_row(name: str, appraisal) -> dict:
     from .replicates import mean_interval
 
     finals = [r.history[-1, 0, 0] for r in appraisal.runs]
-    mean, low, high = mean_interval(finals)
+    mean, low, high = mean_interval(finals, share=True)
     row = {"scenario": name, "behaviour": appraisal.runs[0].behaviours[0], "final": mean, "ci_low": low, "ci_high": high}
     if not appraisal.inequality.empty:
         programme = appraisal.inequality[appraisal.inequality["arm"] == "programme"].iloc[0]

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from model import Result, Scenario, simulate
 from model.behaviour_model import BehaviourModel
+
+from .intervals import share_interval, t_interval
 
 __all__ = ["replicate_seed", "run_replicates", "summarise_finals", "write_results", "mean_interval"]
 
@@ -47,14 +48,13 @@ def run_replicates(scenario: Scenario, replicates: int, graph=None, on_done=None
     return results
 
 
-def mean_interval(values) -> tuple[float, float, float]:
-    """Mean and a 95% t-interval (the interval collapses to the mean for one value or no spread)."""
-    x = np.asarray(values, dtype=float)
-    mean = float(x.mean())
-    if len(x) < 2 or np.all(x == x[0]):
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return mean, mean - half, mean + half
+def mean_interval(values, share: bool = False) -> tuple[float, float, float]:
+    """Mean and 95% interval: ``experiments.intervals.share_interval`` for shares, else its t-interval.
+
+    One value gives NaN bounds (no interval from one replicate); see ``experiments.intervals``.
+    """
+    iv = share_interval(values) if share else t_interval(values)
+    return iv.mean, iv.low, iv.high
 
 
 def timeseries_of(results: list[Result]) -> pd.DataFrame:
@@ -70,9 +70,14 @@ def summarise_finals(results: list[Result]) -> pd.DataFrame:
         [r.timeseries[r.timeseries["step"] == r.steps].assign(replicate=i) for i, r in enumerate(results)]
     )
     for (behaviour, group), df in finals.groupby(["behaviour", "group"], observed=True, sort=False):
-        mean, low, high = mean_interval(df["adopted"])
+        mean, low, high = mean_interval(df["adopted"], share=True)
         rows.append({"behaviour": behaviour, "group": group, "mean": mean, "ci_low": low, "ci_high": high, "runs": len(df)})
     return pd.DataFrame(rows)
+
+
+def _json_safe(records: list[dict]) -> list[dict]:
+    """NaN (no interval from one replicate) as null, so the JSON stays standard."""
+    return [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()} for r in records]
 
 
 def write_results(results: list[Result], out: Path, summary: pd.DataFrame) -> list[Path]:
@@ -91,7 +96,7 @@ def write_results(results: list[Result], out: Path, summary: pd.DataFrame) -> li
                         "scenario": results[0].scenario.model_dump(mode="json"),
                         "replicates": len(results),
                         "seeds": [r.scenario.seed for r in results],
-                        "final": summary.to_dict(orient="records"),
+                        "final": _json_safe(summary.to_dict(orient="records")),
                     },
                     indent=2,
                 )

@@ -30,42 +30,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .intervals import NO_INTERVAL, band, interval, is_share
+from .palette import SEQUENCE, STRATEGY_STYLES, style
 from .store import Store, load_results
 
 __all__ = ["report", "summarise", "sensitivity"]
 
 MAX_TABLE_ROWS = 100
 MAX_CURVES = 12
-COLOURS = ["#1b6ca8", "#d1495b", "#66a182", "#edae49", "#8d6a9f", "#00798c", "#30638e", "#c05746", "#6b717e", "#2e4057"]
+COLOURS = SEQUENCE  # colour-blind-safe (experiments.palette); strategies keep their own colour via _style
 
 
 # --- statistics ------------------------------------------------------------------------------------
-def _t_interval(values) -> tuple[int, float, float, float, float]:
-    """n, mean, sd, low, high (95% t-interval of the mean; collapses to the mean for n < 2)."""
-    from scipy import stats
-
+def _t_interval(values, share: bool = False) -> tuple[int, float, float, float, float]:
+    """n, mean, sd, low, high: ``experiments.intervals`` (shares stay in [0, 1]; NaN bounds for n < 2)."""
     x = np.asarray([v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))], dtype=float)
-    n = len(x)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return n, mean, math.nan, mean, mean
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if sd > 0 else 0.0
-    return n, mean, sd, mean - half, mean + half
+    iv = interval(x, share=share)
+    sd = float(x.std(ddof=1)) if len(x) > 1 else math.nan
+    return iv.n, iv.mean, sd, iv.low, iv.high
 
 
 def _band(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-column mean and 95% t-interval of an (runs x steps) matrix."""
-    from scipy import stats
+    """Per-column mean and 95% band of an (runs x steps) matrix of shares (``experiments.intervals.band``)."""
+    return band(matrix, share=True)
 
-    n = matrix.shape[0]
-    mean = matrix.mean(axis=0)
-    if n < 2:
-        return mean, mean, mean
-    half = stats.t.ppf(0.975, n - 1) * matrix.std(axis=0, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
+
+STRATEGY_NAMES = set(STRATEGY_STYLES)
+
+
+def _style(label, i: int) -> tuple[str, str]:
+    """Colour and marker of a series: a strategy's own (experiments.palette), else the i-th free colour."""
+    s = style(label)
+    if str(label).split(" ")[0] in STRATEGY_NAMES:
+        return s.colour, s.marker
+    return COLOURS[i % len(COLOURS)], "o"
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
@@ -93,7 +91,7 @@ def summarise(df: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
     for point, g in ok.groupby("point", sort=True):
         params = {p: g[p].iloc[0] for p in paths if p in g.columns}
         for m in metrics:
-            n, mean, sd, low, high = _t_interval(g[m].tolist())
+            n, mean, sd, low, high = _t_interval(g[m].tolist(), share=is_share(m))
             rows.append(
                 {
                     "point": point,
@@ -117,6 +115,13 @@ def _figure(width=7.0, height=4.2, ncols=1, nrows=1, sharey=True):
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
     return fig, axes.ravel()
+
+
+def _legend_outside(fig, ax, title=None) -> None:
+    """The legend to the right of the panels, never over the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside right upper", fontsize=8, title=title, title_fontsize=8, frameon=False)
 
 
 def _png(fig) -> bytes:
@@ -191,10 +196,11 @@ def curves_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
                 continue
             mean, low, high = _band(m)
             steps = np.arange(m.shape[1])
-            colour = COLOURS[i % len(COLOURS)]
             k = k if isinstance(k, tuple) else (k,)
+            colour, marker = _style(_label_value(k[0]), i)
             label = ", ".join(_label_value(v) for v in k) + f" (n={m.shape[0]})"
-            ax.plot(steps, mean, color=colour, lw=1.8, label=label)
+            ax.plot(steps, mean, color=colour, lw=1.8, label=label, marker=marker, markevery=max(len(steps) // 8, 1),
+                    markersize=4)
             ax.fill_between(steps, low, high, color=colour, alpha=0.2, lw=0)
         if facets:
             ax.set_title(_facet_title(facets, key), fontsize=9)
@@ -203,7 +209,7 @@ def curves_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
     for ax in axes[len(keys) :]:
         ax.set_visible(False)
     axes[0].set_ylabel(f"{behaviour}: adopting share")
-    axes[0].legend(fontsize=8, title=", ".join(lines) if lines else None, title_fontsize=8)
+    _legend_outside(fig, axes[0], title=", ".join(lines) if lines else None)
     fig.suptitle(f"Adoption of {behaviour} per step (mean, 95% band)", fontsize=11)
     return fig
 
@@ -221,21 +227,23 @@ def comparison_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
     for ax, (key, sub) in zip(axes, keys, strict=False):
         hues = list(sub.groupby(hue, sort=True)) if hue else [(None, sub)]
         for i, (h, g) in enumerate(hues):
-            colour = COLOURS[i % len(COLOURS)]
+            colour, marker = _style(_label_value(h), i) if hue else (COLOURS[i % len(COLOURS)], "o")
             label = _label_value(h) if hue else col
             if x:
-                stats_ = [(v, *_t_interval(gg[col].tolist())) for v, gg in g.groupby(x, sort=True)]
+                stats_ = [(v, *_t_interval(gg[col].tolist(), share=True)) for v, gg in g.groupby(x, sort=True)]
                 xs = np.array([s[0] for s in stats_], dtype=float)
                 mean = np.array([s[2] for s in stats_])
                 low = np.array([s[4] for s in stats_])
                 high = np.array([s[5] for s in stats_])
                 ax.errorbar(
-                    xs, mean, yerr=[mean - low, high - mean], color=colour, marker="o", capsize=3, lw=1.6, label=label
+                    xs, mean, yerr=[np.nan_to_num(mean - low), np.nan_to_num(high - mean)], color=colour, marker=marker,
+                    capsize=3, lw=1.6, label=label,
                 )
             else:
-                n, mean, sd, low, high = _t_interval(g[col].tolist())
+                n, mean, sd, low, high = _t_interval(g[col].tolist(), share=True)
                 ax.bar(i, mean, color=colour, alpha=0.85, label=label)
-                ax.errorbar(i, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=4)
+                if n > 1:
+                    ax.errorbar(i, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=4)
         if x:
             ax.set_xlabel(x)
         else:
@@ -247,7 +255,7 @@ def comparison_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
         ax.set_visible(False)
     axes[0].set_ylabel(f"final {behaviour} (share of people)")
     if hue and x:
-        axes[0].legend(fontsize=8, title=hue, title_fontsize=8)
+        _legend_outside(fig, axes[0], title=hue)
     fig.suptitle(f"Final adoption of {behaviour} (mean, 95% interval)", fontsize=11)
     return fig
 
@@ -264,17 +272,18 @@ def groups_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
     ax = axes[0]
     width = 0.8 / len(hues)
     for i, (h, g) in enumerate(hues):
-        stats_ = [_t_interval(g[c].tolist()) for c in cols]
+        stats_ = [_t_interval(g[c].tolist(), share=True) for c in cols]
         mean = np.array([s[1] for s in stats_])
         low = np.array([s[3] for s in stats_])
         high = np.array([s[4] for s in stats_])
         xs = np.arange(len(cols)) + (i - (len(hues) - 1) / 2) * width
-        ax.bar(xs, mean, width=width, color=COLOURS[i % len(COLOURS)], alpha=0.85, label=_label_value(h))
-        ax.errorbar(xs, mean, yerr=[mean - low, high - mean], fmt="none", color="black", capsize=2, lw=0.8)
+        ax.bar(xs, mean, width=width, color=_style(_label_value(h), i)[0], alpha=0.85, label=_label_value(h))
+        ax.errorbar(xs, mean, yerr=[np.nan_to_num(mean - low), np.nan_to_num(high - mean)], fmt="none", color="black",
+                    capsize=2, lw=0.8)
     ax.set_xticks(range(len(cols)), [c[len(prefix) :] for c in cols], rotation=20, fontsize=8)
     ax.set_ylabel(f"final {behaviour} (share of group)")
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8, title=hue, title_fontsize=8)
+    _legend_outside(fig, ax, title=hue)
     others = [p for p in grid_paths if p != hue]
     pooled = f" (pooled over {', '.join(others)})" if others else ""
     fig.suptitle(f"Final adoption of {behaviour} by group: mean and 95% interval{pooled}", fontsize=10)
@@ -445,7 +454,9 @@ def _table_html(df: pd.DataFrame, left: set[str] = frozenset()) -> str:
 def _fmt_ci(mean, low, high, digits=3) -> str:
     if isinstance(mean, float) and math.isnan(mean):
         return ""
-    if low == high or (isinstance(low, float) and math.isnan(low)):
+    if isinstance(low, float) and math.isnan(low):
+        return f"{mean:.{digits}f} ({NO_INTERVAL})"
+    if low == high:
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 

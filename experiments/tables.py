@@ -7,6 +7,8 @@ import math
 import pandas as pd
 from rich.table import Table
 
+from .intervals import NO_INTERVAL, Interval, format_interval
+
 MONEY = {"savings", "cost", "net_cost", "npv", "icer", "cost_per_adopter"}
 LABELS = {
     "qalys": "QALYs gained (discounted)",
@@ -33,7 +35,8 @@ def finals_table(summary: pd.DataFrame, title: str) -> Table:
     for col in ("behaviour", "group", "mean", "95% interval"):
         table.add_column(col, justify="left" if col == "behaviour" else "right")
     for row in summary.itertuples():
-        table.add_row(row.behaviour, row.group, f"{row.mean:.3f}", f"{row.ci_low:.3f} - {row.ci_high:.3f}")
+        iv = Interval(row.mean, row.ci_low, row.ci_high, int(row.runs))
+        table.add_row(row.behaviour, row.group, f"{row.mean:.3f}", format_interval(iv, with_mean=False))
     return table
 
 
@@ -42,7 +45,8 @@ def economics_table(economics: pd.DataFrame, title: str) -> Table:
     for col in ("against doing nothing", "mean", "95% interval"):
         table.add_column(col, justify="left" if col.startswith("against") else "right")
     for row in economics.itertuples():
-        table.add_row(LABELS.get(row.metric, row.metric), number(row.mean), f"{number(row.ci_low)} - {number(row.ci_high)}")
+        bounds = f"{number(row.ci_low)} - {number(row.ci_high)}" if row.ci_low == row.ci_low else NO_INTERVAL
+        table.add_row(LABELS.get(row.metric, row.metric), number(row.mean), bounds)
     verdicts = economics.attrs.get("verdicts")
     if verdicts:
         table.caption = "verdicts over runs: " + ", ".join(f"{k} {v}" for k, v in verdicts.items())

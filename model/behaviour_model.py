@@ -24,6 +24,7 @@ from agents import Person
 
 from . import stress, turnover
 from .groups import GroupIndex
+from .initial import observed_adopters
 from .organisations import Organisations
 from .population import Population
 from .reinvest import Reinvestment
@@ -209,13 +210,31 @@ class BehaviourModel(mesa.Model):
         self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
         self.enrol(self.seed_plan.starting_at(0), sc.seeding.behaviours)
         initial_rng = None
+        self.initial_adopters = np.zeros(pop.n_behaviours, dtype=np.int64)
         for b, behaviour in enumerate(sc.behaviours):
-            k = round(behaviour.initial * pop.n)
-            if k:
+            if behaviour.observed_initial:  # observed starting states: the same people whatever the seeding
+                chosen = observed_adopters(
+                    behaviour.initial, f"behaviours.{b}.initial", self.attribute, self.csr.nodes,
+                    derive_key(self._stream(Stream.INITIAL, b)),
+                )  # fmt: skip
+            else:
+                k = round(behaviour.initial * pop.n)
+                if not k:
+                    continue
                 initial_rng = initial_rng or initial_rng_of()
                 others = np.setdiff1d(np.arange(pop.n), self.seed_plan.positions)
-                pop.seed(b, initial_rng.choice(others, size=min(k, len(others)), replace=False))
+                chosen = initial_rng.choice(others, size=min(k, len(others)), replace=False)
+            self.initial_adopters[b] = len(chosen)
+            pop.seed(b, chosen)
         return self.seed_plan.seeds
+
+    @cached_property
+    def initial_shares(self) -> list[float]:
+        """Per behaviour, the share adopting at step 0 besides the seeds (what newcomers take up)."""
+        return [
+            self.initial_adopters[b] / max(self.population.n, 1) if spec.observed_initial else spec.initial
+            for b, spec in enumerate(self.spec.behaviours)
+        ]
 
     def enrol(self, positions: np.ndarray, behaviours: list[str] | None = None) -> None:
         """These people adopt these behaviours now (seeds, recruits)."""
@@ -290,7 +309,7 @@ class BehaviourModel(mesa.Model):
         if self.reinvestment is not None:
             cost += self.reinvestment.after_round(t)
         if sc.turnover is not None:
-            turnover.update(pop, sc.turnover, sc.weeks_per_step, [b.initial for b in sc.behaviours], self.person_key, t)
+            turnover.update(pop, sc.turnover, sc.weeks_per_step, self.initial_shares, self.person_key, t)
         self.costs.append(cost)
         self._record()
         organisations_moved = self.organisations is not None and len(self.organisations.committed()) != committed_before

@@ -411,8 +411,10 @@ def from_result(result, baseline_result=None, spec=None) -> EconomicResult:
         baseline = _counts(baseline_result, names, horizon)
     else:
         n = result.group_sizes["all"]
-        initial = {b.name: b.initial for b in result.scenario.behaviours}
-        baseline = np.array([round(initial.get(nm, 0.0) * n) for nm in names], dtype=float)
+        initial = {b.name: b.initial_share * n for b in result.scenario.behaviours}
+        if getattr(result, "initial_adopters", None) is not None:  # observed starting states counted as run
+            initial = dict(zip(result.behaviours, result.initial_adopters.tolist(), strict=True))
+        baseline = np.array([round(initial.get(nm, 0.0)) for nm in names], dtype=float)
     return evaluate(_counts(result, names, horizon), baseline, _result_costs(result, horizon), spec, names)
 
 

@@ -113,6 +113,10 @@ class Scenario(BaseModel):
             p = Path(network["path"])
             if not p.is_absolute():
                 network["path"] = str((Path(path).parent / p).resolve())
+        for behaviour in data.get("behaviours") or []:  # observed starting states read beside the file too
+            initial = behaviour.get("initial") if isinstance(behaviour, dict) else None
+            if isinstance(initial, dict) and isinstance(initial.get("file"), str) and not Path(initial["file"]).is_absolute():
+                initial["file"] = str((Path(path).parent / initial["file"]).resolve())
         return validate(cls, data, source=str(path))
 
     def to_toml(self) -> str:

@@ -47,6 +47,7 @@ class Result:
     seed_rounds: np.ndarray | None = None  # round at which each seed started (phased recruitment)
     costs: np.ndarray | None = None  # money spent in each round (index 0: at the start)
     indicator_rows: list[dict] | None = None  # per round: cost, ties, stressed, organisations committed
+    initial_adopters: np.ndarray | None = None  # per behaviour, adopters at step 0 besides the seeds (not costed)
 
     @cached_property
     def indicators(self) -> pd.DataFrame | None:
@@ -110,4 +111,5 @@ def result_of(model) -> Result:
         costs=np.array(model.costs, dtype=float),
         indicator_rows=model.indicator_history,
         seed_rounds=model.seed_plan.rounds,
+        initial_adopters=model.initial_adopters.copy(),
     )

@@ -68,16 +68,19 @@ def behaviour_params(behaviour) -> pydantic.BaseModel:
     if rule == "logistic":
         spec["coupling"] = {}
     try:
-        return RULES[rule].Params.model_validate(spec)
+        params = RULES[rule].Params.model_validate(spec)
     except pydantic.ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(x) for x in err["loc"] if not str(x).endswith("Thresholds"))
         raise BehaviourSpecError(f"behaviour.{where}: {err['msg']}") from None
+    if params.observed_initial:
+        raise BehaviourSpecError("behaviour.initial: the spread estimator takes a random share only, not an observed state")
+    return params
 
 
 def _is_deterministic(params) -> bool:
     """Rules whose run does not depend on any random draw (so one trial is exact)."""
-    if params.initial > 0:
+    if params.initial_share > 0:
         return False
     if params.rule == "absolute_threshold":
         return True
@@ -141,7 +144,7 @@ class SpreadEstimator:
     def _choose_mode(self) -> str:
         """'ic' or 'counting' (compiled loops over trials) or 'general' (Population stepped in Python)."""
         params = self.params
-        if params.initial > 0:
+        if params.initial_share > 0:
             return "general"
         if params.rule == "independent_cascade":
             return "ic"
@@ -212,7 +215,7 @@ class SpreadEstimator:
         pop.keys[0] = self.keys[r]
         rule.prepare(pop, 0, params, np.random.default_rng(self._stream(r, PREPARE)))
         pop.seed(0, seeds)
-        k = round(params.initial * pop.n)
+        k = round(params.initial_share * pop.n)
         if k:
             others = np.setdiff1d(np.arange(pop.n), seeds)
             initial_rng = np.random.default_rng(self._stream(r, INITIAL))

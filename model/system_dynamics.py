@@ -162,6 +162,7 @@ def _warn_left_out(scenario) -> None:
         if iv.kind == "bring_together" or (iv.kind in REACHING and iv.target != "everyone")
     ]
     left += [name for name in ("stress", "turnover", "organisations") if getattr(scenario, name, None)]
+    left += [f"behaviours.{b}.initial (observed)" for b, s in enumerate(scenario.behaviours) if s.observed_initial]
     if left:
         warnings.warn(f"the well-mixed twin leaves out {', '.join(left)}", stacklevel=3)
 
@@ -220,7 +221,7 @@ class _Twin:
         k0, seed_mask = step0[0] if step0 else (0, np.zeros(B, bool))
         later = sum(k for t, k, _ in schedule if t > 0)
         eligible = max(n - k0 - later, 0)  # initial adopters are chosen among people who are not seeds
-        q = np.array([min(round(s.initial * n), eligible) / eligible if eligible else 0.0 for s in self.specs])
+        q = np.array([min(round(s.initial_share * n), eligible) / eligible if eligible else 0.0 for s in self.specs])
         w_seed, w_elig, w_late = k0 / n, eligible / n, later / n
         if self.joint:
             x = w_elig * np.prod(np.where(self.bits == 1, q, 1 - q), axis=1)

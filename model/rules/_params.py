@@ -6,11 +6,53 @@ from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..rng import pair_key, pair_uniform
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+Value = str | int | float | bool
+
+
+class InitialByValue(BaseModel):
+    """Observed starting state: the people whose node attribute takes one of ``values`` adopt at step 0."""
+
+    model_config = ConfigDict(extra="forbid")
+    attribute: str = Field(min_length=1, description="node attribute, e.g. 'smoker'")
+    values: list[Value] = Field(min_length=1, description="values meaning 'adopting', e.g. ['No']")
+
+
+class InitialByProbability(BaseModel):
+    """Each person adopts at step 0 with the probability their node attribute gives (0 to 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+    probability_attribute: str = Field(min_length=1, description="node attribute holding a probability")
+
+
+class InitialFromFile(BaseModel):
+    """Observed starting state from a CSV or Parquet table keyed by node id.
+
+    With ``values``, the people whose ``column`` takes one of them adopt; without, ``column`` is a
+    probability (0/1 or true/false for an observed state). Every person in the network must have a row.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    file: str = Field(min_length=1, description="CSV or Parquet table (relative paths: beside the scenario file)")
+    column: str = Field(min_length=1, description="the column holding the state or probability")
+    id_column: str = Field("id", min_length=1, description="the column holding node ids")
+    values: list[Value] | None = Field(None, min_length=1, description="values of column meaning 'adopting'")
+
+    @model_validator(mode="after")
+    def _suffix(self):
+        if not self.file.lower().endswith((".csv", ".parquet", ".pq")):
+            raise ValueError(f"file {self.file!r}: give a .csv or .parquet table")
+        return self
+
+
+#: who adopts at step 0 besides the seeds: a random share, or an observed state
+Initial = Probability | InitialByValue | InitialByProbability | InitialFromFile
 
 
 class BehaviourBase(BaseModel):
@@ -19,7 +61,21 @@ class BehaviourBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="behaviour name, e.g. 'activity'")
-    initial: Probability = Field(0.0, description="share adopting at step 0 before seeding, chosen at random")
+    initial: Initial = Field(
+        0.0,
+        description="adopting at step 0 besides the seeds, never costed: a share chosen at random, "
+        "{attribute, values}, {probability_attribute} or {file, column, id_column[, values]}",
+    )
+
+    @property
+    def initial_share(self) -> float:
+        """The random share of ``initial`` (0 when the starting state is observed)."""
+        return float(self.initial) if isinstance(self.initial, (int, float)) else 0.0
+
+    @property
+    def observed_initial(self) -> bool:
+        """Does the starting state come from data (an attribute or a file)?"""
+        return not isinstance(self.initial, (int, float))
 
 
 class UniformThresholds(BaseModel):

@@ -30,6 +30,7 @@ RULE_NOTES = {
     "threshold": "adopt when the share of adopting neighbours reaches the threshold",
     "absolute_threshold": "adopt when at least k neighbours adopt",
     "sis": "catch it from adopting neighbours (beta); relapse with probability relapse",
+    "information": "hear first (told by informed neighbours), then decide once whether to adopt",
     "logistic": "log-odds from peers, the social norm and other behaviours",
 }
 SMALL = {"font-size": "0.8rem", "color": "#666"}
@@ -316,6 +317,8 @@ def _DistributionInput(session: Session, i: int, name: str, value, default, mode
     """A number, or a distribution (one of the rule's models, told apart by their ``dist`` field)."""
     dists = {}
     for m in models:
+        if "dist" not in m.model_fields:  # an observed ``initial`` (attribute or file) is set in the file
+            continue
         lit = typing.get_args(m.model_fields["dist"].annotation)
         if lit:
             dists[lit[0]] = m

@@ -186,11 +186,13 @@ class BehaviourModel(mesa.Model):
         return self._attributes[name]
 
     def _lasting_differences(self) -> None:
-        """Log-odds offsets by attribute value (logistic ``by_attribute``), fixed for the run."""
+        """Log-odds offsets fixed for the run: ``by_attribute`` values (logistic, information) and
+        numeric ``covariates`` times their coefficients (information)."""
         pop = self.population
-        if not any(getattr(spec, "by_attribute", None) for spec in self.spec.behaviours):
+        specs = self.spec.behaviours
+        if not any(getattr(spec, "by_attribute", None) or getattr(spec, "covariates", None) for spec in specs):
             return  # offsets stay zero (and unallocated)
-        for b, spec in enumerate(self.spec.behaviours):
+        for b, spec in enumerate(specs):
             for attribute, effects in (getattr(spec, "by_attribute", None) or {}).items():
                 try:
                     values = np.array([str(v) for v in self.attribute(attribute)])
@@ -198,6 +200,15 @@ class BehaviourModel(mesa.Model):
                     raise ScenarioError(f"scenario: behaviours.{b}.by_attribute: {exc}") from None
                 for value, effect in effects.items():
                     pop.offset_base[b, values == str(value)] += effect
+            for attribute, coefficient in (getattr(spec, "covariates", None) or {}).items():
+                where = f"scenario: behaviours.{b}.covariates.{attribute}"
+                try:
+                    values = self.attribute(attribute).astype(float)
+                except ValueError as exc:
+                    raise ScenarioError(f"{where}: {exc}") from None
+                if not np.isfinite(values).all():
+                    raise ScenarioError(f"{where}: the attribute must be a finite number for everyone")
+                pop.offset_base[b] += coefficient * values
         pop.offset[:] = pop.offset_base
 
     def behaviour_indices(self, names: list[str] | None) -> list[int]:
@@ -208,7 +219,6 @@ class BehaviourModel(mesa.Model):
     def _place_seeds(self, seeding_rng, initial_rng_of) -> np.ndarray:
         sc, pop = self.spec, self.population
         self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
-        self.enrol(self.seed_plan.starting_at(0), sc.seeding.behaviours)
         initial_rng = None
         self.initial_adopters = np.zeros(pop.n_behaviours, dtype=np.int64)
         for b, behaviour in enumerate(sc.behaviours):
@@ -226,6 +236,8 @@ class BehaviourModel(mesa.Model):
                 chosen = initial_rng.choice(others, size=min(k, len(others)), replace=False)
             self.initial_adopters[b] = len(chosen)
             pop.seed(b, chosen)
+        # seeds after the initial adopters, so a rule that lets seeds decide (information) sees them
+        self.enrol(self.seed_plan.starting_at(0), sc.seeding.behaviours)
         return self.seed_plan.seeds
 
     @cached_property
@@ -240,7 +252,8 @@ class BehaviourModel(mesa.Model):
         """These people adopt these behaviours now (seeds, recruits)."""
         if len(positions):
             for b in self.behaviour_indices(behaviours):
-                self.population.seed(b, positions)
+                enrol = getattr(self.rules[b], "enrol", None)  # information: seeds hear and decide
+                enrol(self.population, b, positions) if enrol else self.population.seed(b, positions)
 
     def recruited(self) -> np.ndarray:
         """Everyone recruited so far: seeds whose phase has come, and interventions' recruits."""

@@ -214,12 +214,13 @@ class SpreadEstimator:
         pop = Population(self.csr, ["target"], weights=self.csr.weights)
         pop.keys[0] = self.keys[r]
         rule.prepare(pop, 0, params, np.random.default_rng(self._stream(r, PREPARE)))
-        pop.seed(0, seeds)
         k = round(params.initial_share * pop.n)
         if k:
             others = np.setdiff1d(np.arange(pop.n), seeds)
             initial_rng = np.random.default_rng(self._stream(r, INITIAL))
             pop.seed(0, initial_rng.choice(others, size=min(k, len(others)), replace=False))
+        enrol = getattr(rule, "enrol", None)  # after the initial adopters, as BehaviourModel does
+        enrol(pop, 0, seeds) if enrol else pop.seed(0, seeds)
         while pop.t < self.steps:
             t = pop.begin_round()
             adopters, relapsers = rule.numba_step(pop, 0, t)

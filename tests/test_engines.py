@@ -24,6 +24,7 @@ RULE_PARAMS = {
     "absolute_threshold": {"k": 2},
     "sis": {"beta": 0.06, "relapse": 0.1},
     "logistic": {"intercept": -4.0, "peer": 5.0, "norm": 1.0, "relapse": 0.05},
+    "information": {"q_adopter": 0.4, "q_non_adopter": 0.1, "intercept": -0.5, "endorsement": 1.0},
 }
 
 

@@ -39,7 +39,7 @@ def run(
     from .replicates import build_graph, run_replicates, summarise_finals, write_results
     from .tables import economics_table, finals_table, inequality_table, tipping_table
 
-    with user_errors():
+    with user_errors(scenario):
         sc = Scenario.from_toml(scenario)
         programme = bool(sc.interventions) or sc.economics is not None
         with progress() as bar:

@@ -45,7 +45,7 @@ def sweep(
     from .experiment import Experiment
     from .runner import run_sweep
 
-    with user_errors():
+    with user_errors(experiment):
         slurm_given = {
             k: v
             for k, v in (
@@ -153,7 +153,7 @@ def report(
     """Tables with 95% intervals, adoption curves, comparisons and sensitivity indices: PNGs + report.html."""
     from .report import report as write_report
 
-    with user_errors():
+    with user_errors(directory):
         path = write_report(directory, out)
         console.print(str(path), highlight=False)
 
@@ -171,7 +171,7 @@ def query(
     """DuckDB SQL over a results folder (also while a sweep is writing); the runs are the table `runs`."""
     from .store import query as run_query
 
-    with user_errors():
+    with user_errors(directory):
         df = run_query(directory, sql)
         if csv:
             sys.stdout.write(df.head(max_rows).to_csv(index=False))

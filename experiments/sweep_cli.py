@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from .cli import app
-from .userio import console, err_console, fail, progress, user_errors
+from .userio import MAX_MEMORY_HELP, console, err_console, fail, limit_memory, progress, user_errors
 
 LOG_EVERY_SECONDS = 30.0
 
@@ -40,12 +40,14 @@ def sweep(
     retries: Annotated[
         int, typer.Option(min=0, help="extra attempts of a run that raises before it is recorded as failed")
     ] = 2,
+    max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
 ):
     """Run an experiment's sweep on Dask (a local cluster by default); resumable, results in Parquet."""
     from .experiment import Experiment
     from .runner import run_sweep
 
     with user_errors(experiment):
+        limit_memory(max_memory)
         slurm_given = {
             k: v
             for k, v in (

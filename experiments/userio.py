@@ -85,6 +85,22 @@ def user_errors(source=None):
         raise typer.Exit(1) from None
 
 
+MAX_MEMORY_HELP = "refuse runs that would need more memory than this, e.g. 8GB (default: what the machine has free)"
+
+
+def limit_memory(max_memory: str | None) -> None:
+    """``--max-memory``: checked, then handed to the resource estimate (and to sweep workers) by environment."""
+    if max_memory is None:
+        return
+    from model.resources import MEMORY_ENV, parse_bytes
+
+    try:
+        parse_bytes(max_memory)
+    except ValueError as exc:
+        raise ValueError(f"--max-memory: {exc}") from None
+    os.environ[MEMORY_ENV] = str(max_memory)
+
+
 def fail(message: str) -> None:
     say(f"error: {message}")
     raise typer.Exit(2)

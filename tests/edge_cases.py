@@ -98,3 +98,64 @@ def write_case(folder: Path, name: str, cases=None) -> Path:
     path = folder / f"{name}.toml"
     path.write_text(text)
     return path
+
+
+def run_cli(args: list[str]) -> tuple[int, list[str]]:
+    """``wellspread ARGS`` in this process: (exit status, stderr lines that are not blank)."""
+    import contextlib
+    import io
+
+    from experiments.cli import app
+
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        try:
+            code = app(args, standalone_mode=False) or 0
+        except SystemExit as exc:
+            code = exc.code
+        except BaseException as exc:  # noqa: BLE001 - what the user would see as a traceback
+            import traceback
+
+            traceback.print_exc()
+            code = f"traceback {type(exc).__name__}"
+    return code, [line for line in err.getvalue().splitlines() if line.strip()]
+
+
+def main(argv: list[str]) -> None:
+    """``python -m tests.edge_cases FOLDER [NAME ...]``: run cases under an 8 GB address-space cap,
+    each stopped after 60 s; print one JSON line per case (name, exit, seconds, stderr lines)."""
+    import json
+    import resource
+    import signal
+    import time
+
+    cap = 8 * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    folder = Path(argv[0])
+    names = argv[1:] or [*CASES, *VALID]
+
+    class Hang(BaseException):
+        pass
+
+    def alarm(signum, frame):
+        raise Hang
+
+    signal.signal(signal.SIGALRM, alarm)
+    for name in names:
+        path = write_case(folder / name, name)
+        started = time.monotonic()
+        signal.alarm(60)
+        try:
+            code, lines = run_cli(["run", str(path)])
+        except Hang:
+            code, lines = "hang", []
+        finally:
+            signal.alarm(0)
+        print(json.dumps({"name": name, "path": str(path), "exit": code, "seconds": round(time.monotonic() - started, 2),
+                          "lines": lines[-50:]}), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

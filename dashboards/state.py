@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 import networks
 from model import BehaviourModel, Scenario, ScenarioError
+from networks.io import TEXT_EXPANSION
 
 from .network_view import Layout, Picture
 
@@ -53,6 +54,8 @@ DEFAULT_SCENARIO: dict = {
 
 UPLOAD_LIMIT = int(float(os.environ.get("WELLSPREAD_UPLOAD_LIMIT_MB", "50")) * 1024 * 1024)
 UPLOAD_DIR = Path(os.environ.get("WELLSPREAD_UPLOADS", Path(tempfile.gettempdir()) / "wellspread-uploads"))
+#: memory an uploaded network may take once read (a graph takes about 40 bytes per byte of text)
+UPLOAD_MEMORY = int(float(os.environ.get("WELLSPREAD_UPLOAD_MEMORY_MB", "2048")) * 1024 * 1024)
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -63,11 +66,33 @@ def check(draft: dict) -> tuple[Scenario | None, str | None]:
     a number or a distribution, "threshold.mean: less than or equal to 1" beats "not a number".
     """
     try:
-        return Scenario.model_validate(draft), None
+        scenario = Scenario.model_validate(draft)
     except ValidationError as exc:
         return None, _most_specific(exc)
     except Exception as exc:  # pragma: no cover - anything the schema did not foresee
         return None, f"scenario: {type(exc).__name__}: {exc}"
+    outside = _outside_roots(scenario)
+    return (None, outside) if outside else (scenario, None)
+
+
+def network_roots() -> list[Path]:
+    """Folders a dashboard scenario may read network files from: uploads, and the data sets' folder."""
+    roots = [UPLOAD_DIR]
+    try:
+        roots.append(networks.datasets.data_dir())
+    except networks.NetworkError:
+        pass
+    return [r.resolve() for r in roots]
+
+
+def _outside_roots(scenario: Scenario) -> str | None:
+    """A page may be driven by whoever reaches it: it names no file outside ``network_roots()``."""
+    if scenario.network.kind != "file" or not scenario.network.path:
+        return None
+    path = Path(scenario.network.path).resolve()
+    if any(path.is_relative_to(root) for root in network_roots()):
+        return None
+    return "scenario: network.path: the dashboard reads networks from uploads and the data folder only; drop the file on the page"
 
 
 def _most_specific(exc: ValidationError) -> str:
@@ -202,7 +227,8 @@ def read_upload(file_info: dict, limit: int | None = None) -> tuple[Path | None,
         return None, f"{name}: the file is empty"
     path = save_upload(name, data)
     try:
-        G = networks.load(path)  # the project's reader: every problem is a NetworkError naming it
+        # the project's reader: every problem is a NetworkError naming it; text (unpacked) bounded by memory
+        G = networks.load(path, max_text=UPLOAD_MEMORY // TEXT_EXPANSION)
     except networks.NetworkError as exc:
         _discard(path)
         return None, str(exc).replace(str(path), name)

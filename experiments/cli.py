@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from .userio import console, progress, user_errors
+from .userio import MAX_MEMORY_HELP, console, limit_memory, progress, user_errors
 
 app = typer.Typer(
     add_completion=False,
@@ -27,6 +27,7 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
     replicates: Annotated[int, typer.Option(min=1, help="runs with derived seeds on one network")] = 1,
     out: Annotated[Path | None, typer.Option(help="folder for time series (Parquet, CSV) and summary.json")] = None,
+    max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
 ):
     """Run one scenario; print final adoption per behaviour and group.
 
@@ -39,7 +40,8 @@ def run(
     from .replicates import build_graph, run_replicates, summarise_finals, write_results
     from .tables import economics_table, finals_table, inequality_table, tipping_table
 
-    with user_errors():
+    with user_errors(scenario):
+        limit_memory(max_memory)
         sc = Scenario.from_toml(scenario)
         programme = bool(sc.interventions) or sc.economics is not None
         with progress() as bar:
@@ -70,15 +72,19 @@ def run(
 
 @app.command()
 def dashboard(
-    host: Annotated[str, typer.Option(help="address to listen on; 0.0.0.0 exposes it to the network")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="address to listen on; 0.0.0.0 exposes it to the network (a token is then required)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8765,
+    token: Annotated[
+        str | None, typer.Option(help="require this token (open the printed URL once; a cookie keeps it)", envvar="WELLSPREAD_DASHBOARD_TOKEN")
+    ] = None,
 ):
-    """Serve the Solara dashboard (front-end assets served locally; works offline)."""
+    """Serve the Solara dashboard to its user only (Host and Origin checked; front-end assets served locally)."""
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    app_path = ROOT / "dashboards" / "app.py"
-    cmd = [sys.executable, "-m", "solara", "run", str(app_path), "--host", host, "--port", str(port), "--production", "--no-open"]
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    if token:
+        env["WELLSPREAD_DASHBOARD_TOKEN"] = token  # by environment: a --token argument would show in ps
+    cmd = [sys.executable, "-m", "dashboards.server", "--host", host, "--port", str(port)]
+    raise typer.Exit(subprocess.call(cmd, env=env, cwd=ROOT))
 
 
 @app.command()

@@ -40,7 +40,7 @@ def compare(
         return compare_scenarios(scenarios, replicates, out)
     scenario = scenarios[0]
     strategies = strategies or DEFAULT_STRATEGIES
-    with user_errors():
+    with user_errors(scenario):
         names = [s.strip() for s in strategies.split(",") if s.strip()]
         unknown = [s for s in names if s not in STRATEGIES]
         if not names or unknown:
@@ -103,7 +103,8 @@ def compare_scenarios(paths: list[Path], replicates: int, out: Path | None) -> N
         with progress() as bar:
             task = bar.add_task("running", total=2 * replicates * len(paths), status="")
             for path, sc in zip(paths, loaded, strict=True):
-                appraisal = appraise(sc, replicates, on_done=lambda r: bar.advance(task))
+                with user_errors(path):  # a failure while running names the scenario it ran
+                    appraisal = appraise(sc, replicates, on_done=lambda r: bar.advance(task))
                 rows.append(_scenario_row(path.stem, appraisal))
         table = pd.DataFrame(rows)
         t = Table(title=f"{len(paths)} programmes, {replicates} runs each, against doing nothing")

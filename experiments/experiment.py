@@ -32,6 +32,7 @@ import copy
 import hashlib
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -66,6 +67,8 @@ TOP_KEYS = (
 RNG_STREAMS = ("independent", "common")
 NETWORK_POLICIES = ("shared", "per_run")
 MAX_RUNS = 50_000_000
+#: design points are held in memory and each is validated as a scenario (about 0.3 ms): a million at most
+MAX_POINTS = 1_000_000
 
 
 class RunSpec(NamedTuple):
@@ -337,6 +340,12 @@ class Experiment:
         except ValidationError as exc:
             loc, _, msg = _loc_and_msg(exc, format_validation_error).partition(": ")
             raise _err(self.source, "base" if loc == "top level" else f"base.{loc}", msg) from None
+        # sizes first, from the lengths alone: a 10**7-point grid is refused before anything is built
+        n_points = math.prod(len(v) for v in self.vary.values()) * (self.design.n_points() if self.design.sampled else 1)
+        if n_points > MAX_POINTS:
+            raise _err(self.source, "vary" if self.vary else "design", f"the design has {n_points:,} points; at most {MAX_POINTS:,}")
+        if n_points * self.replicates > MAX_RUNS:
+            raise _err(self.source, "replicates", f"the design has {n_points * self.replicates:,} runs; at most {MAX_RUNS:,}")
         combos = grid(self.vary) if self.vary else [{}]
         if self.design.sampled:
             values, raw = sample(self.design, self.seed)
@@ -375,7 +384,7 @@ class Experiment:
         except ValueError as exc:
             raise _err(self.source, "vary", str(exc)) from None
         try:
-            Scenario.model_validate({**data, "seed": self.seed})
+            scenario = Scenario.model_validate({**data, "seed": self.seed})
         except ValidationError as exc:
             loc_msg = _loc_and_msg(exc, format_validation_error)
             loc = loc_msg.split(":", 1)[0]
@@ -390,6 +399,13 @@ class Experiment:
             else:
                 where = "vary: point " + ", ".join(f"{p} = {v!r}" for p, v in params.items())
             raise _err(self.source, where, f"makes an invalid scenario: {loc_msg}") from None
+        from model.resources import ResourceError, check
+
+        try:
+            check(scenario, base_dir=self.base_dir)  # one run must fit before any starts
+        except ResourceError as exc:
+            where = ("vary: point " + ", ".join(f"{p} = {v!r}" for p, v in params.items())) if params else "base"
+            raise _err(self.source, where, str(exc)) from None
 
     def scenario(self, point: int, seed: int | None = None):
         """The validated ``Scenario`` of design point ``point`` (with ``seed``, default the root seed)."""
@@ -412,16 +428,22 @@ class Experiment:
         return len(self.points) * self.replicates
 
     def plan(self) -> list[RunSpec]:
-        """Every run: point-major, replicates within a point."""
-        base_key = self.base_key
-        runs = []
-        for i, (params, sample_) in enumerate(zip(self.points, self.samples, strict=False)):
-            for r in range(self.replicates):
-                rid = run_id_of(base_key, self.seed, params, r, sample_)
-                runs.append(RunSpec(rid, i, r, seed_of(self.seed, rid, r, self.rng_streams), params))
+        """Every run: point-major, replicates within a point (``iter_plan`` as a list)."""
+        runs = list(self.iter_plan())
         if len({r.run_id for r in runs}) != len(runs):  # pragma: no cover - points are distinct by construction
             raise _err(self.source, "vary", "two design points are the same run")
         return runs
+
+    def iter_plan(self, start: int = 0) -> Iterator[RunSpec]:
+        """The runs of ``plan`` one at a time, from run number ``start`` on, never all in memory at once
+        (a sweep of 10**7 replicates would hold gigabytes of run specs)."""
+        base_key = self.base_key
+        first_point, first_rep = divmod(start, self.replicates)
+        for i in range(first_point, len(self.points)):
+            params, sample_ = self.points[i], self.samples[i]
+            for r in range(first_rep if i == first_point else 0, self.replicates):
+                rid = run_id_of(base_key, self.seed, params, r, sample_)
+                yield RunSpec(rid, i, r, seed_of(self.seed, rid, r, self.rng_streams), params)
 
     def to_dict(self) -> dict:
         """The normalised spec (what the identity hash covers)."""
@@ -552,7 +574,8 @@ def _parse_vary(vary, source: str) -> dict[str, list]:
             keys = [canonical_json(v) for v in values]
         except (TypeError, ValueError):
             raise _err(source, where, "values must be numbers, strings, booleans, lists or tables") from None
-        dup = next((v for v, k in zip(values, keys, strict=False) if keys.count(k) > 1), None)
+        first: dict[str, object] = {}
+        dup = next((v for v, k in zip(values, keys, strict=False) if first.setdefault(k, v) is not v), None)
         if dup is not None:
             raise _err(source, where, f"value {dup!r} is listed twice")
         out[path] = values

@@ -224,31 +224,95 @@ def run_sweep(
     if slurm is not None:
         if not isinstance(slurm, dict):
             raise ValueError("run_sweep: slurm must be a dict like {queue, cores, memory, walltime, jobs}")
+        _check_slurm()
     out = Path(out) if out is not None else Path("results") / exp.name
     Store.check(out, exp, resume)  # before anything is written or started
     if not scheduler and not slurm and not resume:  # (a resumed sweep may have nothing left to run)
         start_worker_template(_warm_spec(exp))  # its imports overlap planning and preparing the folder
 
-    plan = exp.plan()
+    created = not out.exists()
     store = Store(out)
     store.prepare(exp, resume=resume)
     try:
-        return _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, retries, flush_seconds)
+        return _drive(exp, store, workers, scheduler, slurm, progress, batch_size, retries, flush_seconds)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        store.unlock()
+        if created and not store.parts():  # nothing ran: leave no half-made results folder behind
+            import shutil
+
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         store.unlock()
 
 
-def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, retries, flush_seconds) -> SweepResult:
+#: SLURM jobs that have not started a single worker after this many seconds stop the sweep
+#: (``WELLSPREAD_SLURM_START_TIMEOUT`` sets it): a queue that never runs them must not wait forever
+SLURM_START_TIMEOUT = 600.0
+
+
+class ClusterError(ValueError):
+    """The cluster asked for cannot run the sweep (no ``sbatch``, jobs that never start)."""
+
+
+def _check_slurm() -> None:
+    import shutil
+
+    if shutil.which("sbatch") is None:
+        raise ClusterError("--slurm-*: there is no `sbatch` command here; run the sweep on a SLURM login node")
+
+
+def _slurm_start_timeout() -> float:
+    try:
+        return float(os.environ.get("WELLSPREAD_SLURM_START_TIMEOUT", SLURM_START_TIMEOUT))
+    except ValueError:
+        return SLURM_START_TIMEOUT
+
+
+class _Queue:
+    """The runs still to submit, drawn from the plan one at a time (finished ones skipped).
+
+    ``len`` is the runs left at most (exact unless the folder holds runs of no planned id); only
+    task sizes depend on it.
+    """
+
+    def __init__(self, exp: Experiment, finished: set):
+        self._runs = (r for r in exp.iter_plan() if r.run_id not in finished)
+        self._left = exp.n_runs - len(finished)
+        self._next: RunSpec | None = None
+
+    def __len__(self) -> int:
+        return max(self._left, 1) if self else 0
+
+    def _peek(self) -> RunSpec | None:
+        if self._next is None:
+            self._next = next(self._runs, None)
+        return self._next
+
+    def __bool__(self) -> bool:
+        return self._peek() is not None
+
+    def popleft(self) -> RunSpec:
+        run = self._peek()
+        if run is None:
+            raise IndexError("no runs left")
+        self._next = None
+        self._left -= 1
+        return run
+
+
+def _drive(exp, store, workers, scheduler, slurm, progress, batch_size, retries, flush_seconds) -> SweepResult:
     from distributed import as_completed
     from distributed.core import CommClosedError  # noqa: F401  (import check: distributed is complete)
 
     started = time.monotonic()
-    total = len(plan)
+    total = exp.n_runs
     statuses = store.statuses()
     finished = {rid for rid, st in statuses.items() if st == "ok"}
-    todo = [r for r in plan if r.run_id not in finished]
-    planned_ids = {r.run_id for r in plan}
-    skipped = sum(1 for rid in finished if rid in planned_ids)
+    todo = _Queue(exp, finished)  # lazy: a plan of 10**7 runs is never built
+    skipped = min(len(finished), total)  # the folder's identity matches: its runs are planned runs
     ok, failed = skipped, 0
     written: set[str] = set(finished)
     payload = exp.payload(retries)
@@ -271,11 +335,11 @@ def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, re
     report(0, 0, "starting workers")
     warm = _warm_spec(exp) if not scheduler and not slurm else None
     with _sigterm_as_interrupt(), _client(workers, scheduler, slurm, warm) as client:
-        queue: deque = deque(todo)
+        queue = todo
         singles: deque = deque()  # runs of a task that failed as a whole, resubmitted one by one
         in_flight: dict = {}
         ac = as_completed(with_results=True, raise_errors=False)
-        per_run: list[float] = []
+        per_run: deque = deque(maxlen=256)  # recent run times size the tasks
         counter = 0
         any_ok_task = False
         nthreads = 0
@@ -297,7 +361,7 @@ def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, re
             share = math.ceil(len(queue) / (2 * width))
             if not per_run:
                 return max(1, min(share, FIRST_BATCH))
-            per = max(statistics.median(per_run[-64:]), 1e-6)
+            per = max(statistics.median(list(per_run)[-64:]), 1e-6)
             floor = max(1, int(MIN_TASK_SECONDS / per))
             return max(floor, min(share, MAX_BATCH, int(TARGET_TASK_SECONDS / per)))
 
@@ -318,13 +382,27 @@ def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, re
                     submit([singles.popleft()])
                     continue
                 size = next_size()
-                submit([queue.popleft() for _ in range(min(size, len(queue)))])
+                batch: list[RunSpec] = []
+                while queue and len(batch) < size:
+                    batch.append(queue.popleft())
+                submit(batch)
 
         def running() -> int:
             return sum(len(r) for r in in_flight.values())
 
+        if slurm:
+            limit = _slurm_start_timeout()
+            report(0, 0, f"waiting for SLURM jobs to start (at most {limit:g} s)")
+            try:
+                client.wait_for_workers(1, timeout=limit)
+            except Exception:  # noqa: BLE001 - distributed raises TimeoutError or its own
+                raise ClusterError(
+                    f"--slurm-*: no SLURM job started a worker within {limit:g} s (see squeue; "
+                    "WELLSPREAD_SLURM_START_TIMEOUT sets the wait)"
+                ) from None
         refill()
         report(running(), threads(), "running")
+        interrupted = False
         try:
             for fut, result in ac:
                 runs = in_flight.pop(fut)
@@ -360,6 +438,10 @@ def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, re
                         failed += 1
                 refill()
                 report(running(), threads(), "running")
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what finished, say how to go on
+            interrupted = True
+            with contextlib.suppress(Exception):
+                client.cancel(list(in_flight))
         except BaseException:
             with contextlib.suppress(Exception):
                 client.cancel(list(in_flight))
@@ -367,6 +449,10 @@ def _drive(exp, plan, store, workers, scheduler, slurm, progress, batch_size, re
         finally:
             writer.flush()
             store.write_manifest(total, ok, failed, finished=not in_flight and not queue and not singles)
+    if interrupted:
+        from .userio import Interrupted
+
+        raise Interrupted(f"interrupted: {ok} of {total} runs kept; --resume continues")
     elapsed = time.monotonic() - started
     report(0, 0, "done")
     return SweepResult(store.root, total, ok, failed, skipped, ok + failed - skipped, elapsed)
@@ -396,6 +482,14 @@ def _failed_table(payload: dict, run: RunSpec, exc):
         "_worker": None,
     }
     return rows_to_table([row], payload["paths"], payload["param_types"])
+
+
+def dask_setup(worker) -> None:
+    """Run by Dask in each worker that preloads this module: Ctrl-C in the terminal reaches every
+    process of its group, and the driver alone answers it (it stops the workers); a worker that
+    raised KeyboardInterrupt too would print a traceback of its own."""
+    with contextlib.suppress(ValueError):  # only the main thread may set handlers
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _in_template()  # a no-op except in the worker template (see ``start_worker_template``)

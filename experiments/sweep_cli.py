@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from .cli import app
-from .userio import console, err_console, fail, progress, user_errors
+from .userio import MAX_MEMORY_HELP, console, err_console, fail, limit_memory, progress, user_errors
 
 LOG_EVERY_SECONDS = 30.0
 
@@ -40,12 +40,14 @@ def sweep(
     retries: Annotated[
         int, typer.Option(min=0, help="extra attempts of a run that raises before it is recorded as failed")
     ] = 2,
+    max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
 ):
     """Run an experiment's sweep on Dask (a local cluster by default); resumable, results in Parquet."""
     from .experiment import Experiment
     from .runner import run_sweep
 
-    with user_errors():
+    with user_errors(experiment):
+        limit_memory(max_memory)
         slurm_given = {
             k: v
             for k, v in (
@@ -153,7 +155,7 @@ def report(
     """Tables with 95% intervals, adoption curves, comparisons and sensitivity indices: PNGs + report.html."""
     from .report import report as write_report
 
-    with user_errors():
+    with user_errors(directory):
         path = write_report(directory, out)
         console.print(str(path), highlight=False)
 
@@ -171,7 +173,7 @@ def query(
     """DuckDB SQL over a results folder (also while a sweep is writing); the runs are the table `runs`."""
     from .store import query as run_query
 
-    with user_errors():
+    with user_errors(directory):
         df = run_query(directory, sql)
         if csv:
             sys.stdout.write(df.head(max_rows).to_csv(index=False))

@@ -7,36 +7,102 @@ the file, field and problem; no traceback; exit 2) and nothing already computed 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 import typer
 from rich.console import Console
 
-err_console = Console(stderr=True, soft_wrap=True)
-console = Console(width=None if sys.stdout.isatty() else 200)  # tables stay whole in logs and pipes
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
+console = Console(width=None if sys.stdout.isatty() else 200, emoji=False)  # tables stay whole in logs and pipes
 
 #: errors that mean "the input is wrong", not "the program is wrong"
 USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, PermissionError, IsADirectoryError)
+#: errors a size in the input causes: the resource estimate should refuse first, this is the backstop
+TOO_LARGE: tuple[type[BaseException], ...] = (MemoryError, OverflowError, RecursionError)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) after some work was kept; the message says what and how to go on."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def error_line(exc: BaseException, source=None) -> str:
+    """One line for a user error: ``<source>: <field>: <problem>``, the source named once.
+
+    Messages of errors raised while a file was read, validated or run name the file first; one that
+    does not (a generator's "network kind 'x': m must be ...") gets the file put in front.
+    """
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, MemoryError):
+        message = f"not enough memory ({message}); use a smaller network, fewer rounds or fewer runs"
+    elif isinstance(exc, RecursionError):
+        message = "nested too deeply"
+    elif isinstance(exc, OverflowError):
+        message = f"a number is too large ({message})"
+    if source is not None:
+        name = str(source)
+        if not message.startswith(name):
+            message = f"{name}: {message}"
+    return message
+
+
+def say(line: str) -> None:
+    """Print one plain line on stderr: no markup, emoji codes or highlighting (``root:x:0`` stays as it is)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 @contextlib.contextmanager
-def user_errors():
-    """Turn user errors into one stderr line and exit status 2."""
+def user_errors(source=None):
+    """Turn user errors into one stderr line and exit status 2; ``source`` is the file being handled.
+
+    Anything else (a bug) is one line too, with exit status 1, unless ``WELLSPREAD_DEBUG`` is set
+    (then the traceback shows).
+    """
     try:
         yield
     except typer.Exit:
         raise
-    except USER_ERRORS as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        err_console.print(f"error: {message}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err_console.print("interrupted: results written so far are kept", markup=False)
+    except Interrupted as exc:
+        say(exc.message)
         raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        say("interrupted: results written so far are kept")
+        raise typer.Exit(130) from None
+    except USER_ERRORS + TOO_LARGE as exc:
+        say(f"error: {error_line(exc, source)}")
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        if os.environ.get("WELLSPREAD_DEBUG"):
+            raise
+        where = f"{source}: " if source is not None else ""
+        say(f"error: {where}internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+            "please report it (WELLSPREAD_DEBUG=1 shows the traceback)")
+        raise typer.Exit(1) from None
+
+
+MAX_MEMORY_HELP = "refuse runs that would need more memory than this, e.g. 8GB (default: what the machine has free)"
+
+
+def limit_memory(max_memory: str | None) -> None:
+    """``--max-memory``: checked, then handed to the resource estimate (and to sweep workers) by environment."""
+    if max_memory is None:
+        return
+    from model.resources import MEMORY_ENV, parse_bytes
+
+    try:
+        parse_bytes(max_memory)
+    except ValueError as exc:
+        raise ValueError(f"--max-memory: {exc}") from None
+    os.environ[MEMORY_ENV] = str(max_memory)
 
 
 def fail(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False, highlight=False)
+    say(f"error: {message}")
     raise typer.Exit(2)
 
 

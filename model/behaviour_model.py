@@ -22,7 +22,7 @@ from mesa.discrete_space import Network
 import networks
 from agents import Person
 
-from . import stress, turnover
+from . import resources, stress, turnover
 from .groups import GroupIndex
 from .initial import observed_adopters
 from .organisations import Organisations
@@ -96,6 +96,7 @@ class BehaviourModel(mesa.Model):
             import numba
 
             numba.set_num_threads(min(scenario.threads, numba.config.NUMBA_NUM_THREADS))
+        resources.check(scenario, graph, agents=agents)  # refuse what cannot fit before building anything
         if graph is None:
             graph = scenario.network.build(seed=int(stream(Stream.NETWORK).generate_state(1)[0] >> 1))
         if isinstance(graph, networks.CSR):  # built as arrays: a networkx view only if agents need one

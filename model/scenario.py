@@ -23,11 +23,53 @@ from .specs import CostByDegree, NetworkSpec, Phase, SeedingSpec
 from .stress import StressSpec
 from .turnover import TurnoverSpec
 
-__all__ = ["Scenario", "NetworkSpec", "SeedingSpec", "Phase", "CostByDegree", "Behaviour", "ScenarioError", "format_validation_error"]
+__all__ = [
+    "Scenario", "NetworkSpec", "SeedingSpec", "Phase", "CostByDegree", "Behaviour", "ScenarioError", "FieldError",
+    "format_validation_error", "check_numbers",
+]
 
 
 class ScenarioError(ValueError):
     """A scenario (or file) is invalid; the message is one line naming the source, field and problem."""
+
+
+class FieldError(ValueError):
+    """A problem with one field found before pydantic reached it; ``where`` is its dotted path."""
+
+    def __init__(self, where: str, problem: str):
+        super().__init__(f"{where}: {problem}")
+        self.where, self.problem = where, problem
+
+
+#: integers must fit the int64 arrays the model keeps them in
+INT64 = (-(2**63), 2**63 - 1)
+#: a scenario file is a page of settings; this keeps ``path = "/dev/zero"`` or a huge file from being read
+MAX_SCENARIO_BYTES = 16 * 1024 * 1024
+#: a round of an hour at the shortest: shorter ones turn years into more rounds than anyone can run
+MIN_WEEKS_PER_STEP = 1.0 / 168.0
+
+
+def check_numbers(data, where: str = "") -> None:
+    """Every number in ``data`` (nested dicts and lists) finite, every integer within int64.
+
+    Why here, once: numbers go on into numpy arrays, ``round`` and ``math.floor``, where inf, nan
+    and 10**30 raise OverflowError or ask for impossible memory far from the field that held them.
+    """
+    stack = [(where, data)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            if not INT64[0] <= value <= INT64[1]:
+                raise FieldError(at or "top level", f"{value} is beyond the 64-bit integer range")
+        elif isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise FieldError(at or "top level", f"must be a finite number, got {value}")
+        elif isinstance(value, dict):
+            stack.extend((f"{at}.{k}" if at else str(k), v) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{at}.{i}" if at else str(i), v) for i, v in enumerate(value))
 
 
 #: one behaviour: the schema of its rule, chosen by the ``rule`` key
@@ -50,7 +92,9 @@ class Scenario(BaseModel):
         None, description="node attributes to report adoption by; default: deprivation when people carry it"
     )
     stop_when_steady: bool = True
-    weeks_per_step: float = Field(1.0, gt=0.0, description="length of a round; 52 rounds make a year by default")
+    weeks_per_step: float = Field(
+        1.0, ge=MIN_WEEKS_PER_STEP, description="length of a round in weeks (an hour at least); 52 rounds make a year by default"
+    )
     interventions: list[Intervention] = Field(default_factory=list, description="what the programme does, when")
     organisations: OrganisationsSpec | None = None
     stress: StressSpec | None = None
@@ -70,14 +114,17 @@ class Scenario(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _expand_timeline(cls, data):
-        """A ``[timeline]`` template becomes interventions, before the ones listed by hand."""
+        """Numbers checked (finite, within int64); a ``[timeline]`` template becomes interventions,
+        before the ones listed by hand."""
+        check_numbers(data)
         if isinstance(data, dict) and isinstance(data.get("timeline"), dict):
             from .interventions.templates import expand
 
             data = dict(data)
             timeline = data.pop("timeline")
             weeks = data.get("weeks_per_step", 1.0)
-            data["interventions"] = expand(timeline, weeks if isinstance(weeks, (int, float)) and weeks > 0 else 1.0) + list(
+            valid_weeks = isinstance(weeks, (int, float)) and weeks >= MIN_WEEKS_PER_STEP
+            data["interventions"] = expand(timeline, weeks if valid_weeks else 1.0) + list(
                 data.get("interventions") or []
             )
         return data
@@ -127,8 +174,13 @@ class Scenario(BaseModel):
 
 
 def read_toml(path) -> dict:
+    """A TOML file as a dict; any problem is a ``ScenarioError`` naming the file."""
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():
+            raise ScenarioError(f"{path}: not a regular file")
+        if path.exists() and path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{path}: {path.stat().st_size:,} bytes; a settings file has at most {MAX_SCENARIO_BYTES:,}")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
@@ -138,6 +190,8 @@ def read_toml(path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML (nested too deeply)") from None
 
 
 def format_validation_error(exc: ValidationError, source: str = "scenario") -> str:
@@ -146,6 +200,9 @@ def format_validation_error(exc: ValidationError, source: str = "scenario") -> s
     err = max(exc.errors(), key=lambda e: len(e["loc"]))
     loc = ".".join(str(p) for i, p in enumerate(err["loc"]) if not _is_union_tag(err["loc"], i))
     msg = err["msg"].removeprefix("Value error, ")
+    found = (err.get("ctx") or {}).get("error")
+    if isinstance(found, FieldError):  # found by a check above the field: its path is in the error
+        loc, msg = ".".join(filter(None, [loc, found.where])), found.problem
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{source}: {loc or 'top level'}: {msg}{more}"
 
@@ -155,10 +212,10 @@ def _is_union_tag(loc: tuple, i: int) -> bool:
     part = loc[i]
     if isinstance(part, int):
         return False
-    if not part.isidentifier():  # 'constrained-float', 'function-after[...]'
+    if not part.isidentifier() or part[0].isupper():  # 'constrained-float', 'function-after[...]', 'Target'
         return True
-    after_index = i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] == "behaviours"
-    return (after_index and part in RULES) or (i >= 1 and loc[i - 1] == "threshold" and part in ("uniform", "normal", "beta"))
+    after_index = i >= 2 and isinstance(loc[i - 1], int) and loc[i - 2] in ("behaviours", "interventions")
+    return (after_index and (part in RULES or loc[i - 2] == "interventions")) or (i >= 1 and loc[i - 1] == "threshold" and part in ("uniform", "normal", "beta"))
 
 
 def validate(cls, data, source: str = "scenario"):

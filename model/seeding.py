@@ -99,13 +99,15 @@ def plan_seeds(
 def _fill_budget(G, csr, spec: SeedingSpec, params: dict, costs: np.ndarray, rng):
     """Ask the strategy for longer rankings until the budget is spent or everyone is ranked."""
     n = G.number_of_nodes()
-    want = min(n, max(1, math.floor(spec.budget / costs.min())))
+    cheapest = float(costs.min())
+    # people who cost nothing (or next to it) fit any budget: then rank everyone (no budget / 0)
+    want = n if cheapest <= 0 else int(min(n, max(1.0, math.floor(min(spec.budget / cheapest, n)))))
     while True:
         ranked = select_seeds(G, spec.strategy, want, seed=rng, **params)
         positions = csr.positions(ranked)
         keep = _within_budget(costs[positions], spec.budget)
         left = spec.budget - costs[positions[keep]].sum()
-        if want >= n or spec.strategy == "given" or left < costs.min():
+        if want >= n or spec.strategy == "given" or left < cheapest:
             return ranked[keep], positions[keep]
         want = min(n, 2 * want)
 

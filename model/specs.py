@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,12 @@ class NetworkSpec(BaseModel):
         if self.kind == "file":
             if not self.path:
                 raise ValueError("kind 'file' needs path = '...'")
+            _known_options("kind 'file'", self.params, FILE_OPTIONS)
         elif self.kind == "dataset":
             if not self.name:
                 raise ValueError("kind 'dataset' needs name = '...'")
+            if self.name in networks.DATASETS:
+                _known_options(f"data set {self.name!r}", self.params, inspect.signature(networks.DATASETS[self.name]).parameters)
         elif self.kind not in networks.KINDS:
             raise ValueError(f"unknown network kind {self.kind!r}; choose one of {', '.join(networks.KINDS)}, file, dataset")
         else:
@@ -66,6 +70,16 @@ class NetworkSpec(BaseModel):
 
             return datasets.dataset(self.name, **self.params)
         return networks.generate(self.kind, n=self.n, seed=seed, **self.params)
+
+
+#: the options of ``networks.load`` a scenario may set beside ``path``
+FILE_OPTIONS = ("format", "directed", "weight", "nodes")
+
+
+def _known_options(what: str, given: dict, allowed) -> None:
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise ValueError(f"{what} has no option {unknown[0]!r}; it takes {', '.join(allowed) or 'none'}")
 
 
 class CostByDegree(BaseModel):
@@ -97,6 +111,10 @@ def _int64_or_none(values: list) -> np.ndarray | None:
         return None
     ids.flags.writeable = False
     return ids
+
+
+#: names ``select_seeds`` takes itself: as strategy options they would clash with its own arguments
+RESERVED_SEEDING = frozenset({"G", "seed", "rng", "count", "strategy"})
 
 
 class SeedingSpec(BaseModel):
@@ -138,6 +156,12 @@ class SeedingSpec(BaseModel):
 
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        reserved = sorted(set(self.params) & RESERVED_SEEDING)
+        if reserved:
+            raise ValueError(
+                f"{reserved[0]!r} is not a seeding option (the run's seed is the top-level seed; count, strategy "
+                "and nodes are fields of [seeding])"
+            )
         if self.strategy == "given" and self.nodes is None:
             raise ValueError("strategy 'given' needs nodes = [...]")
         if isinstance(self.cost, float) and self.cost <= 0:

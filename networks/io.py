@@ -32,6 +32,7 @@ import io
 import math
 import os
 import re
+import resource
 import warnings
 from pathlib import Path
 
@@ -39,7 +40,13 @@ import networkx as nx
 
 from .errors import NetworkError
 
-__all__ = ["load", "save", "FORMATS"]
+__all__ = ["load", "save", "FORMATS", "unpack_limit", "FILE_LIMIT_ENV"]
+
+#: environment variable: the most bytes a network file may hold (unpacked)
+FILE_LIMIT_ENV = "WELLSPREAD_MAX_FILE"
+#: bytes of memory a graph read from text takes per byte of that text (networkx, then CSR arrays):
+#: measured 20-50 on edge lists (a 43.7 MB list took 2.2 GB)
+TEXT_EXPANSION = 40
 
 FORMATS: dict[str, str] = {
     ".edgelist": "edgelist",
@@ -69,16 +76,27 @@ def _short(exc: BaseException, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _int64(token: str) -> int | None:
+    """The canonical integer string as an int when it fits in int64 (node ids go into int64 arrays)."""
+    if _INT.match(token) and len(token) <= 20:
+        value = int(token)
+        if -(2**63) <= value < 2**63:
+            return value
+    return None
+
+
 def _node_id(token: str):
-    """``"12"`` -> 12; anything else stays a string."""
-    return int(token) if _INT.match(token) else token
+    """``"12"`` -> 12; anything else (ids beyond int64 included) stays a string."""
+    value = _int64(token)
+    return token if value is None else value
 
 
 def _value(token: str):
     """A CSV or Pajek cell: int or float where it reads as one, else the string."""
-    if _INT.match(token):
-        return int(token)
-    if _FLOAT.match(token):
+    value = _int64(token)
+    if value is not None:
+        return value
+    if _INT.match(token) or _FLOAT.match(token):  # integers beyond int64 are kept as floats
         return float(token)
     return token
 
@@ -103,20 +121,66 @@ def _split_name(path: Path, fmt: str | None) -> tuple[str, str | None]:
     return FORMATS[ext], compression
 
 
-def _read_bytes(path: Path, compression: str | None) -> bytes:
+def unpack_limit() -> int:
+    """The most bytes of text a network file may hold once unpacked.
+
+    A graph in memory takes up to ``TEXT_EXPANSION`` times its text, so the default is that share of
+    the memory available (at least 64 MB); ``WELLSPREAD_MAX_FILE`` (bytes, or e.g. ``2GB``) sets it.
+    """
+    text = os.environ.get(FILE_LIMIT_ENV)
+    if text:
+        units = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+        s = text.strip().lower().removesuffix("b")
+        try:
+            return int(float(s[:-1]) * units[s[-1]]) if s and s[-1] in units else int(float(s))
+        except ValueError:
+            raise NetworkError(f"{FILE_LIMIT_ENV}={text!r}: not a size (use e.g. 2GB)") from None
     try:
-        data = path.read_bytes()
+        import psutil
+
+        available = psutil.virtual_memory().available
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:  # under ulimit -v the address space left is what counts
+            available = min(available, max(0, soft - psutil.Process().memory_info().vms))
+    except Exception:  # noqa: BLE001 - no psutil or /proc: assume a small machine
+        available = 4 * 2**30
+    return max(64 * 2**20, available // TEXT_EXPANSION)
+
+
+def _read_bytes(path: Path, compression: str | None, limit: int | None = None) -> bytes:
+    """The file's bytes, unpacked, read in chunks and stopped at ``limit`` (default ``unpack_limit()``:
+    a 2 MB gzip file may unpack to gigabytes); devices, pipes and folders are refused before reading."""
+    limit = unpack_limit() if limit is None else min(limit, unpack_limit())
+    try:
+        if not path.is_file():
+            if not path.exists():
+                raise NetworkError(f"{path}: no such file")
+            raise NetworkError(f"{path}: is a directory, not a file" if path.is_dir() else f"{path}: not a regular file")
+        opener = _COMPRESSED[compression].open if compression else open
+        chunks, total = [], 0
+        with opener(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    what = "unpacks to" if compression else "holds"
+                    raise NetworkError(
+                        f"{path}: {what} more than {limit:,} bytes, more than a network this machine can hold "
+                        f"(set {FILE_LIMIT_ENV} to allow more)"
+                    )
+                chunks.append(chunk)
+        data = b"".join(chunks)
+    except NetworkError:
+        raise
     except FileNotFoundError:
         raise NetworkError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise NetworkError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
-        raise NetworkError(f"{path}: cannot read ({exc.strerror or _short(exc)})") from None
-    if compression:
-        try:
-            data = _COMPRESSED[compression].decompress(data)
-        except Exception as exc:  # noqa: BLE001 - any decompressor failure is a bad file
+        if compression and not isinstance(exc, PermissionError):
             raise NetworkError(f"{path}: not a valid {compression[1:]} file ({_short(exc)})") from None
+        raise NetworkError(f"{path}: cannot read ({exc.strerror or _short(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - any decompressor failure is a bad file
+        raise NetworkError(f"{path}: not a valid {compression[1:] if compression else ''} file ({_short(exc)})") from None
     if not data.strip():
         raise NetworkError(f"{path}: empty file")
     return data
@@ -131,7 +195,11 @@ def _text(path: Path, data: bytes) -> str:
 
 def _relabel_numeric(G: nx.Graph) -> nx.Graph:
     """Turn canonical integer-string node ids into ints, unless that would merge two nodes."""
-    mapping = {v: int(v) for v in G if isinstance(v, str) and _INT.match(v)}
+    mapping = {v: _int64(v) for v in G if isinstance(v, str)}
+    mapping = {v: i for v, i in mapping.items() if i is not None}
+    beyond = {v: str(v) for v in G if isinstance(v, int) and not -(2**63) <= v < 2**63}  # GML ids parse as ints
+    if beyond:
+        G = nx.relabel_nodes(G, beyond, copy=True)
     if not mapping:
         return G
     targets = set(mapping.values())
@@ -306,7 +374,9 @@ def _read_xmlish(path: Path, fmt: str, data: bytes) -> nx.Graph:
 # --------------------------------------------------------------------------- public API
 
 
-def load(path, *, format: str | None = None, directed: bool = False, weight: str | None = None, nodes=None) -> nx.Graph:
+def load(
+    path, *, format: str | None = None, directed: bool = False, weight: str | None = None, nodes=None, max_text: int | None = None
+) -> nx.Graph:
     """Read a network file into a ``networkx.Graph`` (``DiGraph`` when ``directed=True``).
 
     Args:
@@ -317,6 +387,8 @@ def load(path, *, format: str | None = None, directed: bool = False, weight: str
         weight: the edge attribute that holds tie weights; every value it has must be a finite number
             and is stored as a float. Edge lists always keep a third column as ``weight``.
         nodes: optional CSV of node attributes (an ``id`` column plus attribute columns).
+        max_text: most bytes of (unpacked) text to read; default ``unpack_limit()``. A graph takes
+            about ``TEXT_EXPANSION`` bytes of memory per byte of text.
 
     Raises:
         NetworkError: missing, unreadable, empty or malformed file, unknown extension, non-numeric weight.
@@ -328,7 +400,7 @@ def load(path, *, format: str | None = None, directed: bool = False, weight: str
     if weight is not None and not isinstance(weight, str):
         raise NetworkError(f"{path}: weight must be an attribute name, got {weight!r}")
     fmt, compression = _split_name(path, format)
-    data = _read_bytes(path, compression)
+    data = _read_bytes(path, compression, max_text)
     if fmt == "edgelist":
         G = _read_edgelist(path, _text(path, data), directed)
     elif fmt == "csv":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Target(BaseModel):
@@ -13,7 +13,15 @@ class Target(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     attribute: str
-    values: list[Any] = Field(min_length=1)
+    values: list[Any] = Field(min_length=1, description="attribute values that are targeted (numbers or text)")
+
+    @field_validator("values")
+    @classmethod
+    def _scalars(cls, values):
+        odd = next((v for v in values if not isinstance(v, (int, float, str))), None)
+        if odd is not None:
+            raise ValueError(f"values must be numbers or text, got {odd!r}")
+        return values
 
 
 class InterventionBase(BaseModel):

@@ -43,12 +43,15 @@ def pairs(model, iv: BringTogether, rng: np.random.Generator, csr) -> np.ndarray
     people, area = people[order], area[order]
     starts = np.searchsorted(area, area, side="left")
     sizes = np.searchsorted(area, area, side="right") - starts
+    # no more than the target can hold: drawing 2 x 10**9 candidates for 200 people would fill memory
+    group_sizes = np.diff(np.flatnonzero(np.r_[True, area[1:] != area[:-1], True]))
+    ties = int(min(iv.ties, (group_sizes * (group_sizes - 1) // 2).sum()))
     for _ in range(20):
-        want = 2 * (iv.ties - len(found)) + 8
+        want = 2 * (ties - len(found)) + 8
         pick = rng.integers(len(people), size=want)
         partner = starts[pick] + (rng.random(want) * sizes[pick]).astype(np.int64)
         drawn = np.stack([people[pick], people[partner]], axis=1)
-        found = new_ties(csr, np.concatenate([found, drawn]))[: iv.ties]
-        if len(found) == iv.ties:
+        found = new_ties(csr, np.concatenate([found, drawn]))[:ties]
+        if len(found) == ties:
             break
     return found

@@ -9,7 +9,12 @@ becomes the norm. Rounds are converted from years with the scenario's ``weeks_pe
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+#: a phase ends within a thousand years: finite, and few enough rounds to count in int64
+Years = Annotated[float, Field(ge=0.0, le=1000.0)]
 
 __all__ = ["ThreePhase", "TEMPLATES", "expand"]
 
@@ -19,7 +24,7 @@ class ThreePhase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     template: str = "three_phase"
-    ends: tuple[float, float, float] = Field((3.0, 10.0, 20.0), description="end of each phase, in years")
+    ends: tuple[Years, Years, Years] = Field((3.0, 10.0, 20.0), description="end of each phase, in years")
     recruit_strategy: str = "degree"
     recruits: int = Field(200, ge=0, description="influencers recruited in phase 1 (half at once, half a year later)")
     recruit_cost: float = Field(150.0, ge=0.0, description="cost per recruit")

@@ -17,6 +17,10 @@ from ._common import csr_of, ids, no_params, number, top_positions
 from .eigenvector import adjacency, leading_eigenvector
 from .registry import strategy
 
+#: rounds of passing on at most: by then DC has long settled on eigenvector centrality's order (Banerjee
+#: et al. 2019), and each round costs a product over every tie
+MAX_ROUNDS = 1000
+
 
 @strategy("diffusion_centrality")
 def diffusion_centrality(G, count, rng, q=None, T=3, **params):
@@ -27,7 +31,7 @@ def diffusion_centrality(G, count, rng, q=None, T=3, **params):
         T: number of rounds (default 3).
     """
     no_params("diffusion_centrality", params)
-    T = number("diffusion_centrality", "T", T, 1, integer=True)
+    T = number("diffusion_centrality", "T", T, 1, MAX_ROUNDS, integer=True)
     if q is not None:
         q = number("diffusion_centrality", "q", q, 0.0, 1.0, low_open=True)
     csr = csr_of(G)

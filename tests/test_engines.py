@@ -82,13 +82,12 @@ def test_same_seed_same_run_and_other_seed_other_run(rule):
 @pytest.mark.parametrize("rule", ["sis", "logistic", "linear_threshold"])
 def test_thread_count_does_not_change_the_run(rule):
     big = make(rule, "numba", n=20000)
-    kernels.PARALLEL_FROM, saved = 0, kernels.PARALLEL_FROM  # force the parallel forms
     runs = []
-    for threads in (1, 2):
-        numba.set_num_threads(threads)
-        runs.append(simulate(big).history)
+    with kernels.parallel_from(0):  # the parallel forms, chosen in Python: no compiled value changes
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            runs.append(simulate(big).history)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    kernels.PARALLEL_FROM = saved
     np.testing.assert_array_equal(runs[0], runs[1])
     serial = simulate(big).history
     np.testing.assert_array_equal(runs[0], serial)  # serial and parallel forms agree too

@@ -16,7 +16,7 @@ from networks._prefetch import prefetch
 
 from .. import spares
 from ..groups import tally
-from ._kernel import AHEAD, PARALLEL_FROM, kernel, prefetch_row, running_adopters, tie_blocks
+from ._kernel import AHEAD, IN_PARALLEL_FORM, calls_kernels, kernel, prefetch_row, running_adopters, tie_blocks
 from ._params import threshold_of
 
 
@@ -89,10 +89,8 @@ def push_counts(indptr, indices, frontier, adopted, count, mark, stamp):
 DENSE_SHARE = 8
 DENSE_SHARE_PARALLEL = 24
 
-_full_counts_serial, _full_counts_parallel = full_counts.serial, full_counts.parallel
 
-
-@njit(cache=True)
+@calls_kernels
 def recounted(indptr, indices, sources, adopted, count, valid, fresh):
     """Bring the counts up to date for last round's adopters ``sources`` by a full recount (True),
     or make them ready for a push of ``sources`` (False).
@@ -101,22 +99,19 @@ def recounted(indptr, indices, sources, adopted, count, valid, fresh):
     non-adopter is to be evaluated), else a push. ``valid``: the counts matched the state before
     ``sources`` adopted; ``fresh`` (see ``CountCache.fresh``): they are stale but ``sources`` are
     all the adopters there are, so zeroed counts plus one push are exact, which spares the first
-    round of a run its full recount. Neither: recount.
+    round of a run its full recount. Neither: recount. In both forms (``calls_kernels``): the
+    parallel one recounts with the parallel ``full_counts``.
     """
-    parallel = len(indptr) > PARALLEL_FROM
-    share = DENSE_SHARE_PARALLEL if parallel else DENSE_SHARE
+    share = DENSE_SHARE_PARALLEL if IN_PARALLEL_FORM else DENSE_SHARE
     if (not valid and not fresh) or volume_of(indptr, sources) * share > len(indices):
-        if parallel:
-            _full_counts_parallel(indptr, indices, adopted, count)
-        else:
-            _full_counts_serial(indptr, indices, adopted, count)
+        full_counts(indptr, indices, adopted, count)
         return True
     if not valid:
         count[:] = 0
     return False
 
 
-@njit(cache=True)
+@calls_kernels
 def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, fresh):
     """Counts brought up to date for ``sources`` (``recounted``); the non-adopters to evaluate:
     everyone after a recount, else those the push touched (the stepped form, ``CountCache``)."""

@@ -12,17 +12,23 @@ every draw is counter-based, so the choice never changes a result.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import types
 
+import numba
 import numpy as np
 from numba import njit
 
 from networks._prefetch import prefetch
 
-PARALLEL_FROM = 1_000_000  # people; below this the serial form runs
+PARALLEL_FROM = 1_000_000  # people (len(indptr) - 1); at or below this the serial form runs
 PEOPLE_PER_BLOCK = 4096  # at most 256 blocks: fine enough to balance two to a few dozen threads
 MAX_BLOCKS = 256
-
+#: True inside the parallel form of a function compiled in both forms (``Forms``), False in the
+#: serial form and in Python. Each form is compiled with its own value; nothing ever assigns it.
+IN_PARALLEL_FORM = False
 
 @njit(cache=True)
 def tie_blocks(indptr):
@@ -52,19 +58,114 @@ def tie_blocks(indptr):
     return bounds
 
 
-def kernel(fn):
-    """Compile ``fn`` (whose first argument is ``indptr``) serially and in parallel; dispatch by size."""
-    serial = njit(cache=True)(fn)
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
-    twin.__qualname__ = fn.__qualname__ + "__parallel"  # its own on-disk cache entry
-    parallel = njit(parallel=True, cache=True)(twin)
+_parallel_from: contextvars.ContextVar[int | None] = contextvars.ContextVar("parallel_from", default=None)
 
-    def run(indptr, *args):
-        return (parallel if len(indptr) > PARALLEL_FROM else serial)(indptr, *args)
 
-    run.serial, run.parallel, run.py_func = serial, parallel, fn
-    run.__doc__, run.__name__, run.__qualname__ = fn.__doc__, fn.__name__, fn.__qualname__
-    return run
+@contextlib.contextmanager
+def parallel_from(people: int):
+    """Within this block (this thread or task), run the parallel forms from ``people`` people up.
+
+    For tests and benchmarks that need the parallel forms on small graphs. It changes only the
+    Python-side choice of form, never a value that compiled code reads (numba freezes globals into
+    what it compiles and caches, so changing ``PARALLEL_FROM`` for a test would change every later
+    process's kernels).
+
+    Examples
+    --------
+    >>> with parallel_from(0):
+    ...     uses_parallel(np.zeros(11, dtype=np.int64))
+    True
+    >>> uses_parallel(np.zeros(11, dtype=np.int64))
+    False
+    """
+    token = _parallel_from.set(int(people))
+    try:
+        yield
+    finally:
+        _parallel_from.reset(token)
+
+
+def uses_parallel(indptr) -> bool:
+    """Whether the kernels run their parallel form on the graph of ``indptr`` (``PARALLEL_FROM``)."""
+    limit = _parallel_from.get()
+    return len(indptr) - 1 > (PARALLEL_FROM if limit is None else limit)
+
+
+def start_threads() -> None:
+    """Start numba's threading layer (once per process; a no-op once started).
+
+    Why: a cached function runs its parallel loops on the threading layer but starts it only if its
+    own cache entry says so, and numba forgets to say so for a function whose compiled code calls a
+    parallel function loaded from the cache (numba issues #8578, #9938). Run from such an entry
+    without the layer started, the first parallel loop crashes the process (SIGSEGV; issue 14).
+    ``Forms.parallel`` calls this before it hands out a parallel form, so whatever that form calls
+    finds the layer running. ``numba.get_num_threads`` is numba's public call that starts it.
+    """
+    numba.get_num_threads()
+
+
+class Forms:
+    """A compiled function in two forms, serial and parallel, chosen in Python by population size.
+
+    ``Forms(fn, loops=True)`` (``kernel``) compiles ``fn``'s ``prange`` loops serially and in
+    parallel; ``Forms(fn, loops=False)`` (``calls_kernels``) is a compiled function that calls
+    kernels (or other ``Forms``): each of its forms calls the same form of those, so a serial form
+    never reaches parallel code and a parallel one is handed out only once the threading layer runs
+    (``start_threads``). The choice (``uses_parallel``) is made in Python on each call and passed
+    to no compiled code: nothing compiled reads a global that could change. Each form has its own
+    cache entry (its own qualified name); ``IN_PARALLEL_FORM`` is True in the parallel one.
+
+    Calling the object dispatches on its first argument, ``indptr``. ``.serial`` and ``.parallel``
+    are the two numba dispatchers, made on first use (once the modules they read have loaded);
+    ``.py_func`` is ``fn``.
+    """
+
+    def __init__(self, fn, loops: bool):
+        self.py_func = fn
+        self._loops = loops
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, indptr, *args):
+        return (self.parallel if uses_parallel(indptr) else self.serial)(indptr, *args)
+
+    @functools.cached_property
+    def serial(self):
+        return self._compile(parallel=False)
+
+    @functools.cached_property
+    def parallel(self):
+        start_threads()
+        return self._compile(parallel=True)
+
+    def _compile(self, parallel: bool):
+        fn = self.py_func
+        namespace = dict(fn.__globals__)  # read when numba compiles: the module has loaded by now
+        for name in fn.__code__.co_names:
+            value = namespace.get(name)
+            if isinstance(value, Forms):
+                namespace[name] = value.parallel if parallel else value.serial
+        namespace["IN_PARALLEL_FORM"] = parallel
+        form = types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+        form.__qualname__ = fn.__qualname__ + ("__parallel" if parallel else "")  # its own cache entry
+        form.__doc__ = fn.__doc__
+        if parallel and self._loops:
+            return njit(parallel=True, cache=True)(form)
+        return njit(cache=True)(form)
+
+    def __repr__(self) -> str:
+        return f"<kernel forms of {self.__module__}.{self.__qualname__}>"
+
+
+def kernel(fn) -> Forms:
+    """Compile ``fn`` (whose first argument is ``indptr``, with ``prange`` loops) serially and in
+    parallel; dispatch by size (``Forms``)."""
+    return Forms(fn, loops=True)
+
+
+def calls_kernels(fn) -> Forms:
+    """Compile ``fn`` (first argument ``indptr``), which calls ``kernel``s, in the same two forms,
+    each calling that form of them (``Forms``)."""
+    return Forms(fn, loops=False)
 
 
 @njit(cache=True, inline="always")

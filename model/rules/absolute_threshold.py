@@ -13,7 +13,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import CountCache, adopt, push_count_crossings, recounted
-from ._kernel import kernel, running_adopters, tie_blocks
+from ._kernel import calls_kernels, kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
 
 PROGRESSIVE = True
@@ -68,7 +68,7 @@ def numba_step(pop, b: int, t: int):
     return frontier(candidates, cache.count, pop.k[b]), None
 
 
-@njit(cache=True)
+@calls_kernels  # recounts with the parallel full_counts from PARALLEL_FROM people up
 def run(indptr, indices, adopted, adopted_at, sources, count, valid, fresh, k, t, limit, stop, codes, counts, record):
     """Rounds t+1.. of ``numba_step`` and ``Population.apply`` fused in one compiled loop (as in
     ``threshold.run``). Returns (last round, its adopters)."""

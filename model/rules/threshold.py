@@ -15,7 +15,7 @@ from numba import njit, prange
 from pydantic import Field
 
 from ._counting import BRANCHLESS_FROM, CountCache, adopt, push_share_crossings, recounted
-from ._kernel import kernel, running_adopters, tie_blocks
+from ._kernel import calls_kernels, kernel, running_adopters, tie_blocks
 from ._params import (
     BehaviourBase,
     Probability,
@@ -109,7 +109,7 @@ def untouched_adopt(pop, b: int) -> bool:
     return bool(pop.theta[b].min() <= 0.0) if pop.n else False
 
 
-@njit(cache=True)
+@calls_kernels  # recounts with the parallel full_counts from PARALLEL_FROM people up
 def run(
     indptr,
     indices,

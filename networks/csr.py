@@ -340,10 +340,13 @@ def csr_of(G: nx.Graph, weight: str | None = None) -> CSR:
         if mark is None:  # converted while frozen
             if frozen:
                 return csr
-        elif isinstance(mark, _Token):
-            if store is not None and store.get(_TOKEN_KEY) is mark and len(G) == csr.n:
-                return csr
-        elif fingerprint(G) == mark:
+        elif (
+            store is not None and store.get(_TOKEN_KEY) is mark and len(G) == csr.n
+            if isinstance(mark, _Token)
+            else fingerprint(G) == mark
+        ):
+            if frozen:  # frozen since: no more checks needed
+                _CACHE[G] = (None, csr)
             return csr
     csr = to_csr(G)
     if frozen:

@@ -88,15 +88,18 @@ class CompareRun:
             runs = compare_strategies(scenario, strategies, replicates, graph=graph, on_done=on_done)
             table = comparison_table(runs, behaviour=behaviour)
             images = plots(runs, table, behaviour, plot_comparison)
+            ran = {name: results for name, results in runs.items() if results}  # failed strategies: a row saying why
+            if not ran:
+                raise ValueError("; ".join(f"{name}: {results.reason}" for name, results in runs.items()))
             series = pd.concat(
-                [timeseries_of(results).assign(strategy=name) for name, results in runs.items()], ignore_index=True
+                [timeseries_of(results).assign(strategy=name) for name, results in ran.items()], ignore_index=True
             )
             result = {
                 "scenario": scenario,
                 "strategies": strategies,
                 "replicates": replicates,
                 "behaviour": behaviour or scenario.behaviours[0].name,
-                "people": next(iter(runs.values()))[0].group_sizes.get("all", 0),
+                "people": next(iter(ran.values()))[0].group_sizes.get("all", 0),
                 "table": table,
                 "images": images,
                 "timeseries": series,

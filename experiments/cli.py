@@ -28,6 +28,7 @@ def run(
     replicates: Annotated[int, typer.Option(min=1, help="runs with derived seeds on one network")] = 1,
     out: Annotated[Path | None, typer.Option(help="folder for time series (Parquet, CSV) and summary.json")] = None,
     max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="processes running replicates (default: one per core); results do not depend on it")] = None,
 ):
     """Run one scenario; print final adoption per behaviour and group.
 
@@ -37,7 +38,7 @@ def run(
     from model import Scenario
 
     from .programme import appraise
-    from .replicates import build_graph, run_replicates, summarise_finals, write_results
+    from .replicates import build_graph, default_workers, run_replicates, summarise_finals, write_results
     from .tables import economics_table, finals_table, inequality_table, tipping_table
 
     with user_errors(scenario):
@@ -52,7 +53,7 @@ def run(
                 appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task))
                 results = appraisal.runs
             else:
-                results = run_replicates(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task))
+                results = run_replicates(sc, replicates, graph=graph, workers=default_workers(workers), on_done=lambda r: bar.advance(task))
         summary = summarise_finals(results)
         runs = f"{replicates} run{'s' if replicates > 1 else ''}"
         console.print(finals_table(summary, f"final adoption, {runs} of {scenario.name}"))

@@ -18,27 +18,60 @@ from model import Result, Scenario
 
 from .intervals import band, share_interval
 from .palette import styles
-from .replicates import build_graph, run_replicates
+from .replicates import build_graph, run_many
 
-__all__ = ["compare_strategies", "comparison_table", "plot_comparison", "time_to_reach"]
+__all__ = ["compare_strategies", "comparison_table", "plot_comparison", "time_to_reach", "StrategyFailed"]
 
 REACH_LEVELS = (0.25, 0.5)
 
 
+class StrategyFailed(list):
+    """The runs of a strategy that could not run under the scenario: none, and ``reason`` why."""
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+
+
 def compare_strategies(
-    scenario: Scenario, strategies: list[str], replicates: int, graph=None, on_done=None
+    scenario: Scenario, strategies: list[str], replicates: int, graph=None, on_done=None, *, workers: int = 1,
+    fixed_seeds: bool = True, on_run=None,
 ) -> dict[str, list[Result]]:
-    """{strategy: replicate results}, all on one network with shared replicate seeds."""
+    """{strategy: replicate results}, all on one network with shared replicate seeds.
+
+    A strategy that cannot run under the scenario (imm under a threshold rule, a bad parameter)
+    gets a ``StrategyFailed`` (an empty list with the ``reason``) and the others finish.
+    ``on_done(result)``, or ``on_run(strategy, result)``, after each run. ``workers`` and
+    ``fixed_seeds`` as in ``run_replicates`` (the results do not depend on ``workers``).
+    """
     from model.scenario import validate
 
     if graph is None:
         graph = build_graph(scenario)
-    runs = {}
+    scenarios, runs = {}, {}
     for name in strategies:
         seeding = {**scenario.seeding.model_dump(exclude_none=True), "strategy": name}
-        sc = validate(Scenario, {**scenario.model_dump(exclude_none=True), "seeding": seeding}, source="--strategies")
-        runs[name] = run_replicates(sc, replicates, graph=graph, on_done=on_done)
-    return runs
+        try:
+            scenarios[name] = validate(Scenario, {**scenario.model_dump(exclude_none=True), "seeding": seeding}, source="--strategies")
+        except ValueError as exc:
+            runs[name] = StrategyFailed(_reason(exc))
+
+    def done(name, result):
+        if on_done is not None:
+            on_done(result)
+        if on_run is not None:
+            on_run(name, result)
+
+    outcome = run_many(scenarios, replicates, graph=graph, workers=workers, fixed_seeds=fixed_seeds, on_done=done)
+    for name in strategies:
+        if name in outcome:
+            results = outcome[name]
+            runs[name] = StrategyFailed(_reason(results)) if isinstance(results, Exception) else results
+    return {name: runs[name] for name in strategies}
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def time_to_reach(history: np.ndarray, level: float) -> float:
@@ -51,6 +84,9 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
     """One row per strategy: the comparison the targeting issue asks for."""
     rows = []
     for name, results in runs.items():
+        if isinstance(results, StrategyFailed) or not results:
+            rows.append({"strategy": name, "error": getattr(results, "reason", "no runs")})
+            continue
         b = results[0].behaviours.index(behaviour) if behaviour else 0
         finals = np.array([r.history[-1, b, 0] for r in results])
         mean, low, high, _ = share_interval(finals)  # a share: the interval stays in [0, 1]
@@ -74,7 +110,10 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
             if label.startswith("deprivation="):
                 row[label] = float(np.mean([r.history[-1, b, g] for r in results]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if "error" in table.columns:  # failed strategies: NaN figures and why; put the reason last
+        table = table[[c for c in table.columns if c != "error"] + ["error"]]
+    return table
 
 
 def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Path, behaviour: str | None = None) -> list[Path]:
@@ -89,6 +128,8 @@ def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Pat
     look = styles(runs)  # one colour-blind-safe colour and marker per strategy (experiments.palette)
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     for name, results in runs.items():
+        if not results:  # a strategy that could not run
+            continue
         b = results[0].behaviours.index(behaviour) if behaviour else 0
         T = max(len(r.history) for r in results)
         curves = np.array([np.pad(r.history[:, b, 0], (0, T - len(r.history)), mode="edge") for r in results])
@@ -113,6 +154,8 @@ def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Pat
         width = 0.8 / len(table)
         hatches = ["", "//", "..", "xx", "\\\\", "oo", "--", "++", "**"]
         for i, row in enumerate(table.to_dict(orient="records")):
+            if isinstance(row.get("error"), str):
+                continue
             values = [row[q] for q in quintiles]
             colour, marker = look[row["strategy"]]
             xs = np.arange(len(quintiles)) + i * width

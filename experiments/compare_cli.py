@@ -21,6 +21,7 @@ def compare(
     replicates: Annotated[int, typer.Option(min=1, help="runs per strategy (same network, same replicate seeds)")] = 20,
     tip: Annotated[float, typer.Option(min=0.0, max=1.0, help="final share that counts as a large cascade")] = 0.5,
     out: Annotated[Path | None, typer.Option(help="folder for the table (CSV) and plots (PNG)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="processes running replicates (default: one per core); results do not depend on it")] = None,
 ):
     """Compare targeting strategies on one scenario, or whole scenarios (programmes) side by side.
 
@@ -31,8 +32,8 @@ def compare(
     from model import Scenario
     from model.targeting import STRATEGIES
 
-    from .compare import compare_strategies, comparison_table, plot_comparison
-    from .replicates import build_graph
+    from .compare import StrategyFailed, compare_strategies, comparison_table, plot_comparison
+    from .replicates import build_graph, default_workers
 
     if len(scenarios) > 1:
         if strategies is not None:
@@ -47,10 +48,17 @@ def compare(
             fail(f"--strategies: unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}" if unknown else "--strategies: none given")
         sc = Scenario.from_toml(scenario)
         with progress() as bar:
-            task = bar.add_task("building network", total=replicates * len(names), status="")
+            task = bar.add_task("building network", total=None, status="")
             graph = build_graph(sc)
-            bar.update(task, description="running")
-            runs = compare_strategies(sc, names, replicates, graph=graph, on_done=lambda r: bar.advance(task))
+            bar.remove_task(task)
+            tasks = {name: bar.add_task(name, total=replicates, status="") for name in dict.fromkeys(names)}
+            runs = compare_strategies(
+                sc, names, replicates, graph=graph, workers=default_workers(workers),
+                on_run=lambda name, r: bar.advance(tasks[name]),
+            )
+            for name, results in runs.items():
+                if isinstance(results, StrategyFailed):
+                    bar.update(tasks[name], status="[red]could not run")
         table = comparison_table(runs, tip=tip)
         console.print(render(table, f"{scenario.name}: {replicates} runs per strategy, n = {graph.number_of_nodes():,}"))
         if out is not None:
@@ -80,6 +88,9 @@ def render(table, title: str) -> Table:
         return "-" if x != x else f"{x:.{digits}f}"
 
     for row in table.to_dict(orient="records"):
+        if isinstance(row.get("error"), str):  # a strategy that could not run: why, across the row
+            t.add_row(row["strategy"], f"[red]could not run: {row['error']}", *[""] * (len(headers) - 2))
+            continue
         t.add_row(
             row["strategy"], fmt(row["final"]), interval_text(row), fmt(row["t25"], 1),
             fmt(row["t50"], 1), fmt(row["tipped"], 2), fmt(row["adopters_per_seed"], 1), fmt(row["adopters_per_budget"], 1),

@@ -5,6 +5,6 @@
 
 from .behaviour_model import BehaviourModel
 from .scenario import NetworkSpec, Scenario, ScenarioError, SeedingSpec
-from .simulate import Result, simulate
+from .simulate import Replicates, Result, simulate
 
-__all__ = ["Scenario", "ScenarioError", "NetworkSpec", "SeedingSpec", "BehaviourModel", "simulate", "Result"]
+__all__ = ["Scenario", "ScenarioError", "NetworkSpec", "SeedingSpec", "BehaviourModel", "simulate", "Result", "Replicates"]

@@ -31,7 +31,7 @@ from .reinvest import Reinvestment
 from .rng import derive_key
 from .rules import RULES
 from .scenario import Scenario, ScenarioError
-from .seeding import plan_seeds
+from .seeding import SeedPlan, plan_seeds
 from .timeline import Timeline
 
 __all__ = ["BehaviourModel"]
@@ -219,7 +219,7 @@ class BehaviourModel(mesa.Model):
     # --- seeding and recruitment --------------------------------------------------------------------
     def _place_seeds(self, seeding_rng, initial_rng_of) -> np.ndarray:
         sc, pop = self.spec, self.population
-        self.seed_plan = plan_seeds(self.graph, self.csr, sc, seeding_rng)
+        self.seed_plan = self._plan_seeds(seeding_rng)
         initial_rng = None
         self.initial_adopters = np.zeros(pop.n_behaviours, dtype=np.int64)
         for b, behaviour in enumerate(sc.behaviours):
@@ -248,6 +248,11 @@ class BehaviourModel(mesa.Model):
             self.initial_adopters[b] / max(self.population.n, 1) if spec.observed_initial else spec.initial
             for b, spec in enumerate(self.spec.behaviours)
         ]
+
+    def _plan_seeds(self, seeding_rng) -> SeedPlan:
+        """Whom the scenario's seeding recruits (``model.simulate.Replicates`` hands in one plan for all
+        its runs when the strategy's choice does not depend on the run's seed)."""
+        return plan_seeds(self.graph, self.csr, self.spec, seeding_rng)
 
     def enrol(self, positions: np.ndarray, behaviours: list[str] | None = None) -> None:
         """These people adopt these behaviours now (seeds, recruits)."""

@@ -58,7 +58,7 @@ def barabasi_albert_csr(n: int, seed: int, m: int = 3) -> CSR:
     src, dst = _ba_edges(n, m, seed % (2**32))
     none = np.zeros(0, dtype=np.uint32)
     indptr, indices = _rebuild(np.zeros(n + 1, dtype=np.int64), none, src, dst, none, none)  # ties into an empty CSR
-    return CSR(indptr=indptr, indices=indices, nodes=range(n))
+    return CSR(indptr=indptr, indices=indices, nodes=range(n), ordinal=True)
 
 
 ARRAY_KINDS = {"barabasi_albert": barabasi_albert_csr}

@@ -21,7 +21,7 @@ from numba import njit
 
 from .errors import NetworkError
 
-__all__ = ["CSR", "to_csr", "csr_of", "fingerprint"]
+__all__ = ["CSR", "to_csr", "csr_of", "fingerprint", "forget"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +33,10 @@ class CSR:
         indices: uint32 array of neighbour positions, in the graph's own adjacency order.
         nodes: the graph's node ids, ``nodes[i]`` is the id at position i (graph iteration order).
         weights: optional float64 edge weights aligned with ``indices`` (None when unweighted).
+        ordinal: the node ids are exactly 0..n-1 in order (ids are positions), as in every
+            generated network; ``nodes`` is then a list (networkx ids) or a range (built as arrays).
+        loops: positions whose self-loop the conversion dropped (None when not made from a graph);
+            networkx counts a self-loop twice in a degree, so ``graph_degree`` adds them back.
     """
 
     indptr: np.ndarray
@@ -40,6 +44,8 @@ class CSR:
     nodes: list
     weights: np.ndarray | None = None
     _position: dict = field(default=None, repr=False)
+    loops: np.ndarray | None = field(default=None, repr=False)
+    ordinal: bool = field(default=False, repr=False)  # nodes are 0..n-1 in order: ids are positions
 
     @property
     def n(self) -> int:
@@ -48,6 +54,14 @@ class CSR:
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr).astype(np.int64)
+
+    def graph_degree(self) -> np.ndarray:
+        """Degrees as networkx counts them (``dict(G.degree)`` in node order: a self-loop counts
+        twice), from the arrays: a degree ranking on a networkx graph needs no walk of its dicts."""
+        degree = self.degree
+        if self.loops is not None and len(self.loops):
+            np.add.at(degree, self.loops, 2)
+        return degree
 
     @property
     def max_degree(self) -> int:
@@ -131,12 +145,13 @@ def _integer_csr(G: nx.Graph) -> CSR | None:
         return None
     rows = np.repeat(np.arange(n, dtype=np.int64), degree)
     loops = flat == rows
-    if loops.any():  # self-loops dropped, as below
+    looped = rows[loops]
+    if len(looped):  # self-loops dropped, as below
         flat = flat[~loops]
-        degree = degree - np.bincount(rows[loops], minlength=n)
+        degree = degree - np.bincount(looped, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
-    return CSR(indptr=indptr, indices=flat.astype(np.uint32), nodes=list(range(n)))
+    return CSR(indptr=indptr, indices=flat.astype(np.uint32), nodes=list(range(n)), loops=looped, ordinal=True)
 
 
 def to_csr(G: nx.Graph, weight: str | None = None) -> CSR:
@@ -157,11 +172,13 @@ def to_csr(G: nx.Graph, weight: str | None = None) -> CSR:
     indptr = np.zeros(n + 1, dtype=np.int64)
     nbrs: list[int] = []
     wts: list[float] = []
+    looped: list[int] = []
     adj = G.adj
     for i, v in enumerate(nodes):
         count = 0
         for u, attrs in adj[v].items():
             if u == v:
+                looped.append(i)
                 continue
             nbrs.append(index[u])
             if weight is not None:
@@ -175,7 +192,7 @@ def to_csr(G: nx.Graph, weight: str | None = None) -> CSR:
         indptr[i + 1] = indptr[i] + count
     indices = np.asarray(nbrs, dtype=np.uint32) if nbrs else np.zeros(0, dtype=np.uint32)
     weights = np.asarray(wts, dtype=np.float64) if weight is not None else None
-    return CSR(indptr=indptr, indices=indices, nodes=nodes, weights=weights)
+    return CSR(indptr=indptr, indices=indices, nodes=nodes, weights=weights, loops=np.array(looped, dtype=np.int64))
 
 
 @njit(cache=True)
@@ -296,34 +313,77 @@ def _immutable(G: nx.Graph) -> bool:
 def csr_of(G: nx.Graph, weight: str | None = None) -> CSR:
     """``to_csr(G)``, reused while G is unchanged: replicates on one graph convert it once.
 
-    Safe for graphs changed between runs: for an ordinary graph the cached arrays are used only when
-    the graph's ``fingerprint`` still matches, which costs a pass over every tie (about 60 ms at
-    10^5 people; networkx keeps no version counter, so no cheaper check is safe).
+    How "unchanged" is checked, cheapest first:
 
-    Frozen graphs skip that check: a graph passed through ``nx.freeze`` cannot change, so once it
-    has been converted while frozen, later calls return the same CSR at once. Freeze a graph that
-    many runs share to make each ``simulate(..., graph=G)`` cheap. (networkx's graph views are frozen
-    but change with the graph they view: they are always fingerprinted.) Weighted conversions are not
-    cached (weights are not fingerprinted).
+    * **Frozen graphs** (``nx.freeze(G)``) cannot change: once converted while frozen, later calls
+      return the same CSR at once.
+    * **Ordinary graphs** are checked by identity plus networkx's own change signal: every method
+      that adds or removes nodes or ties (``add_edge``, ``remove_nodes_from``, ``clear``, ...)
+      empties the graph's ``__networkx_cache__`` (networkx >= 3.3), where the conversion leaves a
+      token; the token still there and the same number of people means the ties are as converted.
+      O(1) instead of a pass over every tie (the full ``fingerprint`` took 60-70 ms at 10^5 people,
+      more than the run). Editing networkx's private adjacency dicts (``G._adj``) directly bypasses
+      that signal: call ``forget(G)`` afterwards (or pass ``G.copy()``) to force a rebuild.
+    * **Graph views** (``subgraph``, ``to_undirected(as_view=True)``, ...) follow a graph that may
+      change without telling the view: they are fingerprinted every call, as are graphs without a
+      ``__networkx_cache__``.
+
+    Weighted conversions are not cached (weights are not fingerprinted).
     """
     if weight is not None:
         return to_csr(G, weight=weight)
     frozen = _immutable(G)
-    print_ = None
     cached = _CACHE.get(G)
+    store = None if hasattr(G, "_graph") else getattr(G, "__networkx_cache__", None)
     if cached is not None:
         mark, csr = cached
         if mark is None:  # converted while frozen
             if frozen:
                 return csr
-        else:
-            print_ = fingerprint(G)
-            if print_ == mark:
-                if frozen:  # frozen since: no more checks needed
-                    _CACHE[G] = (None, csr)
-                return csr
-    if not frozen and print_ is None:
-        print_ = fingerprint(G)
+        elif (
+            store is not None and store.get(_TOKEN_KEY) is mark and len(G) == csr.n
+            if isinstance(mark, _Token)
+            else fingerprint(G) == mark
+        ):
+            if frozen:  # frozen since: no more checks needed
+                _CACHE[G] = (None, csr)
+            return csr
     csr = to_csr(G)
-    _CACHE[G] = (None if frozen else print_, csr)
+    if frozen:
+        mark = None
+    elif isinstance(store, dict):
+        mark = store[_TOKEN_KEY] = _Token()
+    else:
+        mark = fingerprint(G)
+    _CACHE[G] = (mark, csr)
     return csr
+
+
+class _Token:
+    """Left in a graph's ``__networkx_cache__`` by a conversion; networkx drops it on any change."""
+
+
+_TOKEN_KEY = "wellspread.csr"
+
+
+def forget(G: nx.Graph) -> None:
+    """Drop G's cached CSR so the next ``csr_of(G)`` converts it again.
+
+    Needed only after changing G's ties without networkx's methods (writing to ``G._adj`` directly);
+    every networkx method that changes a graph already invalidates the cached arrays.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.path_graph(3)
+    >>> csr_of(G) is csr_of(G)
+    True
+    >>> forget(G)
+    >>> G._adj[0][2] = G._adj[2][0] = {}  # behind networkx's back
+    >>> csr_of(G).degree.tolist()
+    [2, 2, 2]
+    """
+    _CACHE.pop(G, None)
+    store = getattr(G, "__networkx_cache__", None)
+    if isinstance(store, dict):
+        store.pop(_TOKEN_KEY, None)

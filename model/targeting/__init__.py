@@ -26,6 +26,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+import networks
 from networks import CSR
 
 # each strategy module registers itself on import
@@ -48,7 +49,7 @@ from . import (  # noqa: F401
 )
 from .registry import STRATEGIES, TargetingError, get_strategy
 
-__all__ = ["STRATEGIES", "select_seeds", "TargetingError"]
+__all__ = ["STRATEGIES", "select_seeds", "TargetingError", "chosen_by_network"]
 
 
 def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params) -> np.ndarray:
@@ -74,10 +75,18 @@ def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params)
     if count == 0 and strategy != "given":
         return np.array([], dtype=object if _non_integer_ids(G) else np.int64)
     chosen = fn(G, count, rng, **params)
+    if isinstance(chosen, np.ndarray) and chosen.dtype.kind in "iu" and _ordinal(G):
+        return chosen.astype(np.int64, copy=False)  # ids are positions: no round trip through a list
     dtype = object if _non_integer_ids(G) else np.int64
     if isinstance(chosen, np.ndarray) and dtype is np.int64 and chosen.dtype.kind in "iu":
         return chosen.astype(np.int64, copy=False)  # strategies on arrays: no round trip through a list
     return np.array(list(chosen), dtype=dtype)
+
+
+def _ordinal(G) -> bool:
+    """Are G's ids 0..n-1 in order, by its CSR (made already by any strategy on the ties)?"""
+    csr = G if isinstance(G, CSR) else networks.csr_of(G) if not (G.is_directed() or G.is_multigraph()) else None
+    return csr is not None and csr.ordinal
 
 
 def _non_integer_ids(G) -> bool:
@@ -85,3 +94,38 @@ def _non_integer_ids(G) -> bool:
         return False
     # the distinct types, collected in C (a Python test per node cost 5 ms at 10^5 people)
     return not all(issubclass(kind, (int, np.integer)) for kind in set(map(type, G.nodes)))
+
+
+#: strategies whose random numbers only break ties: the network alone decides the rest
+_TIES_ONLY = frozenset({"degree", "kcore", "pagerank", "eigenvector", "diffusion_centrality", "degree_discount"})
+
+
+def chosen_by_network(strategy: str, params: dict, n: int) -> bool:
+    """Does ``strategy`` choose from the network alone, its random numbers breaking ties at most?
+
+    Such a choice can be made once for many runs on one network (``model.simulate.Replicates``):
+    ``given`` draws nothing; ``degree``, ``kcore``, the centralities and ``degree_discount`` draw
+    only to break ties; so do ``clustered`` around the highest degree, ``dispersed`` from the highest
+    degree and exact ``betweenness`` (every person a source: n <= 2,000 by default, or ``samples``
+    >= n). Random, nomination, community, group and organisation choices, sampled betweenness and
+    the Monte-Carlo strategies (celf, ris, imm) draw the people themselves: made again each run.
+
+    Examples
+    --------
+    >>> chosen_by_network("degree", {}, 1000), chosen_by_network("random", {}, 1000)
+    (True, False)
+    >>> chosen_by_network("betweenness", {}, 1000), chosen_by_network("betweenness", {}, 5000)
+    (True, False)
+    """
+    if strategy == "given" or strategy in _TIES_ONLY:
+        return True
+    if strategy == "clustered":
+        return params.get("centre", "degree") == "degree"
+    if strategy == "dispersed":
+        return params.get("start", "random") == "degree"
+    if strategy == "betweenness":
+        from .betweenness import EXACT_UP_TO
+
+        samples = params.get("samples")
+        return n <= EXACT_UP_TO if samples is None else isinstance(samples, (int, np.integer)) and samples >= n
+    return False

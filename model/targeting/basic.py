@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import networks
 from networks import CSR
 
 from .registry import TargetingError, strategy
@@ -19,11 +20,20 @@ def random_people(G, count, rng, **params):
 
 @strategy("degree")
 def highest_degree(G, count, rng, **params):
-    """The ``count`` people with most ties; ties in degree broken at random (so no id bias)."""
+    """The ``count`` people with most ties; ties in degree broken at random (so no id bias).
+
+    Degrees come from the CSR arrays (``networks.csr_of``, converted once per graph), not from
+    walking networkx's dicts (80 ms at 10^5 people), counted as networkx counts them.
+    """
     _no_params("degree", params)
     if isinstance(G, CSR):
-        return top_by_score(G, dict(zip(G.nodes, G.degree.tolist(), strict=True)), count, rng)
-    return top_by_score(G, dict(G.degree), count, rng)
+        top = top_order(G.degree, count, rng)
+        return top if G.ordinal else G.ids(top)
+    if G.is_directed() or G.is_multigraph():  # networkx's degree counts what the CSR merges
+        return top_by_score(G, dict(G.degree), count, rng)
+    csr = networks.csr_of(G)
+    top = top_order(csr.graph_degree(), count, rng)
+    return top if csr.ordinal else csr.ids(top)  # ordinal: positions are the ids
 
 
 @strategy("given")
@@ -70,9 +80,25 @@ def top_by_score(G, score: dict, count: int, rng) -> list:
     """The ``count`` highest-scoring nodes, ties broken by a random permutation."""
     nodes = list(G.nodes)
     values = np.array([score[v] for v in nodes], dtype=float)
-    tiebreak = rng.permutation(len(nodes))
-    order = np.lexsort((tiebreak, -values))
-    return [nodes[i] for i in order[:count]]
+    return [nodes[i] for i in top_order(values, count, rng).tolist()]
+
+
+def top_order(values: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the ``count`` largest ``values``, largest first, ties in the order of a random
+    permutation: exactly ``np.lexsort((rng.permutation(n), -values))[:count]``, with the same draw,
+    but sorting only the people who can make the cut (at 10^5 people 0.3 ms instead of 8 ms).
+    """
+    values = np.asarray(values)
+    n = len(values)
+    tiebreak = rng.permutation(n)
+    if count >= n:
+        return np.lexsort((tiebreak, -values))
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    cut = np.partition(values, n - count)[n - count]  # the count-th largest value
+    candidates = np.flatnonzero(values >= cut)
+    order = np.lexsort((tiebreak[candidates], -values[candidates]))
+    return candidates[order[:count]]
 
 
 def _no_params(name, params):

@@ -16,35 +16,38 @@ import solara
 
 from dashboards.compare import Compare
 from dashboards.explore import Explore
+from dashboards.info import Info
 from dashboards.state import Session
 from dashboards.sweeps import Sweeps
 
 __all__ = ["Page", "Dashboard", "VIEWS"]
 
-VIEWS = ["Explore", "Compare", "Sweeps"]
+VIEWS = ["Explore", "Compare", "Sweeps", "Info"]
 TITLE = "wellspread: healthy behaviours spreading through a network"
 
 
 @solara.component
 def Dashboard(session: Session, view: int = 0):
-    """The three views under tabs; ``view`` is the one shown first."""
+    """The views under tabs; ``view`` is the one shown first."""
     tab = solara.use_reactive(view)
     solara.Title("wellspread")
-    with solara.Column(style={"padding": "8px 16px"}):
-        with solara.Row(style={"align-items": "baseline", "gap": "16px"}):
-            solara.HTML(tag="h2", unsafe_innerHTML="wellspread", style={"margin": "0"})
-            solara.Text("healthy behaviours spreading through social networks: who to recruit, what it buys, who gains",
-                        style={"color": "#555"})
-        with solara.lab.Tabs(value=tab):
-            for name in VIEWS:
-                solara.lab.Tab(name)
+    with solara.Column(style={"padding": "4px 16px", "gap": "4px"}):
+        with solara.Row(style={"align-items": "center", "gap": "16px"}):
+            solara.HTML(tag="h2", unsafe_innerHTML="wellspread", style={"margin": "0", "font-size": "1.4rem"})
+            with solara.lab.Tabs(value=tab):
+                for name in VIEWS:
+                    solara.lab.Tab(name)
+            solara.Text("healthy behaviours spreading through social networks: whom to recruit first, what it buys, "
+                        "who gains", style={"color": "#555", "font-size": "0.85rem"})
         # only the active view is mounted: a hidden live view would still redraw every round
         if tab.value == 0:
             Explore(session)
         elif tab.value == 1:
             Compare(session)
-        else:
+        elif tab.value == 2:
             Sweeps(session)
+        else:
+            Info()
 
 
 def initial_session() -> Session:
@@ -65,7 +68,18 @@ def initial_session() -> Session:
 
 @solara.component
 def Page():
-    session = solara.use_memo(initial_session, [])
+    router = solara.use_router()
+    search = router.search
+
+    def make() -> Session:
+        from dashboards.export import draft_from_query
+
+        draft = draft_from_query(search)
+        return Session(draft) if draft is not None else initial_session()
+
+    session = solara.use_memo(make, [])
+    # a closed tab stops its work: comparisons, bands and sweeps end with the page
+    solara.use_effect(lambda: session.close, [])
     if getattr(session, "start_note", None):
         solara.Warning(session.start_note)
     Dashboard(session)

@@ -17,7 +17,7 @@ from model import Scenario, ScenarioError
 
 from .state import Session, to_bytes_csv, to_bytes_parquet
 
-__all__ = ["ScenarioExport", "ScenarioImport", "TableDownloads", "scenario_toml", "load_scenario_file", "draft_from_toml"]
+__all__ = ["ScenarioLink", "scenario_query", "draft_from_query", "ScenarioExport", "ScenarioImport", "TableDownloads", "scenario_toml", "load_scenario_file", "draft_from_toml"]
 
 
 def scenario_toml(scenario: Scenario, comment: str | None = None) -> str:
@@ -40,6 +40,45 @@ def ScenarioExport(scenario: Scenario | None, error: str | None, command: str, f
         solara.Text(f"then: {command}", style={"font-family": "monospace", "font-size": "0.85rem"})
     with solara.Details(summary="show the TOML"):
         solara.Preformatted(text, class_="scenario-toml")
+
+
+def scenario_query(draft: dict) -> str:
+    """The draft as a URL query value (compressed JSON, URL-safe base64): the page opens with it."""
+    import base64
+    import json
+    import zlib
+
+    raw = zlib.compress(json.dumps(draft, sort_keys=True, separators=(",", ":")).encode("utf-8"), 9)
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def draft_from_query(search: str | None) -> dict | None:
+    """The draft in a URL's ``?scenario=...`` (None when absent or unreadable)."""
+    import base64
+    import json
+    import zlib
+    from urllib.parse import parse_qs
+
+    if not search:
+        return None
+    value = (parse_qs(search.lstrip("?")).get("scenario") or [None])[0]
+    if not value:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        draft = json.loads(zlib.decompress(raw, bufsize=1 << 16).decode("utf-8"))
+    except (ValueError, zlib.error):
+        return None
+    return draft if isinstance(draft, dict) else None
+
+
+@solara.component
+def ScenarioLink(draft: dict):
+    """A link that opens the dashboard on this very scenario (bookmark it, send it)."""
+    href = f"?scenario={scenario_query(draft)}"
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f'<a class="scenario-link" href="{href}" style="font-size:0.85rem">link to this scenario</a>'
+        '<span style="font-size:0.8rem;color:#666"> (opens the page with exactly these settings)</span>'))
 
 
 @solara.component

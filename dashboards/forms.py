@@ -19,9 +19,11 @@ from pydantic import BaseModel
 import networks
 from model.rules import RULES
 
+from .labels import STRATEGY_LABELS, kind_label, plain, strategy_label
 from .state import UPLOAD_LIMIT, Session, read_upload
 
-__all__ = ["ScenarioEditor", "NetworkEditor", "BehavioursEditor", "SeedingEditor", "RunEditor", "ParamInput"]
+__all__ = ["ScenarioEditor", "NetworkEditor", "BehavioursEditor", "SeedingEditor", "RunEditor", "ParamInput",
+           "NumberInput", "bounds_of"]
 
 SOURCES = ["generated", "data set", "file"]
 RULE_NOTES = {
@@ -55,30 +57,89 @@ def _parse_text(text: str):
         return text
 
 
+def bounds_of(field) -> tuple[float | None, float | None]:
+    """(low, high) from a pydantic field's ge/gt/le/lt constraints (None where open)."""
+    low = high = None
+    for m in getattr(field, "metadata", []) or []:
+        for name in ("ge", "gt"):
+            if getattr(m, name, None) is not None:
+                low = getattr(m, name)
+        for name in ("le", "lt"):
+            if getattr(m, name, None) is not None:
+                high = getattr(m, name)
+    return low, high
+
+
+def _range_text(integer: bool, low, high) -> str | None:
+    if low is None and high is None:
+        return None
+    fmt = (lambda x: f"{x:,}") if integer else (lambda x: f"{x:g}")
+    if low is not None and high is not None:
+        return f"from {fmt(low)} to {fmt(high)}"
+    return f"at least {fmt(low)}" if low is not None else f"at most {fmt(high)}"
+
+
+def _number(text: str, integer: bool):
+    """The number typed, or the raw text (the schema then says what is wrong with it, beside the field)."""
+    t = (text or "").strip().replace(",", "")
+    try:
+        x = float(t)
+    except ValueError:
+        return text
+    if integer:
+        return int(x) if x.is_integer() else x
+    return x
+
+
 @solara.component
-def ParamInput(label: str, value, default, on_value, description: str | None = None):
+def NumberInput(label: str, value, on_value, integer: bool = False, low=None, high=None, error: str | None = None,
+                slider: bool = False, classes: list[str] | None = None):
+    """A number field with its range under it and, when bounded both ways, a slider.
+
+    An out-of-range or unreadable value is still written into the draft, so the scenario is invalid
+    (Run is disabled) and this field is marked with the reason: the page never runs a value other than
+    the one shown.
+    """
+    text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    hint = _range_text(integer, low, high)
+    solara.InputText(label, value=text, on_value=lambda t: on_value(_number(t, integer)), continuous_update=False,
+                     error=error or False, message=hint if not error else None,
+                     classes=["field", *(classes or []), *(["field-invalid"] if error else [])])
+    if slider and low is not None and high is not None and isinstance(value, (int, float)) and low <= value <= high:
+        if integer:
+            solara.SliderInt("", value=int(value), min=int(low), max=int(high), on_value=on_value, thumb_label=False)
+        else:
+            solara.SliderFloat("", value=float(value), min=float(low), max=float(high), step=(high - low) / 100,
+                               on_value=lambda x: on_value(round(float(x), 4)), thumb_label=False)
+
+
+@solara.component
+def ParamInput(label: str, value, default, on_value, description: str | None = None, error: str | None = None,
+               bounds: tuple | None = None):
     """One input whose kind follows the parameter's default: checkbox, integer, number or text.
 
     Text inputs read JSON (``[0.3, 0.7]``, ``{"a": 1}``) or plain words; empty means "the default".
+    ``error`` marks the field with the reason the scenario is invalid; ``bounds`` gives its range.
     """
     kind = default if default is not None else value
+    low, high = bounds or (None, None)
 
     def make():
         if isinstance(kind, bool):
             solara.Checkbox(label=label, value=bool(value), on_value=on_value)
-        elif isinstance(kind, int):
-            solara.InputInt(label, value=int(value) if isinstance(value, (int, float)) else int(default or 0),
-                            on_value=on_value, continuous_update=False)
-        elif isinstance(kind, float):
-            solara.InputFloat(label, value=float(value) if isinstance(value, (int, float)) else float(default or 0.0),
-                              on_value=on_value, continuous_update=False)
+            if error:
+                solara.Text(error, style={"color": "#b00020", "font-size": "0.8rem"}, classes=["field-invalid"])
+        elif isinstance(kind, (int, float)):
+            NumberInput(label, value if value is not None else default, on_value, integer=isinstance(kind, int),
+                        low=low, high=high, error=error, slider=low is not None and high is not None)
         else:
             hint = f"{label} (default {_text_of(default) or 'none'})"
             solara.InputText(hint, value=_text_of(value), on_value=lambda t: on_value(_parse_text(t)),
-                             continuous_update=False)
+                             continuous_update=False, error=error or False,
+                             classes=["field", *(["field-invalid"] if error else [])])
 
     if description:
-        with solara.Tooltip(description):
+        with solara.Tooltip(plain(description)):
             with solara.Div():
                 make()
     else:
@@ -140,14 +201,17 @@ def _GeneratedNetwork(session: Session, net: dict):
     kind = net.get("kind") if net.get("kind") in networks.KINDS else None
 
     def set_kind(new):
-        session.edit(("network",), {"kind": new, "n": int(net.get("n") or 1000)})
+        n = net.get("n")
+        session.edit(("network",), {"kind": new, "n": n if isinstance(n, int) and n > 0 else 1000})
 
-    solara.Select("kind", value=kind, values=list(networks.KINDS), on_value=set_kind)
+    labels = {kind_label(k): k for k in networks.KINDS}
+    solara.Select("kind of network", value=kind_label(kind) if kind else None, values=list(labels),
+                  on_value=lambda lab: set_kind(labels[lab]))
     if kind is None:
         solara.Text("Choose a kind of network.", style=SMALL)
         return
-    solara.InputInt("people (n)", value=int(net.get("n") or 1000), continuous_update=False,
-                    on_value=lambda v: session.edit(("network", "n"), v))
+    NumberInput("people in the network", net.get("n"), lambda v: session.edit(("network", "n"), v), integer=True,
+                low=1, error=session.field_error(("network", "n")), classes=["field-network-n"])
     params = networks.kind_parameters(kind)
 
     def inputs():
@@ -155,7 +219,8 @@ def _GeneratedNetwork(session: Session, net: dict):
             def on_value(v, name=name, default=default):
                 session.edit(("network", name), v, remove=v is None or v == default)
 
-            ParamInput(name, net.get(name, default), default, on_value).key(f"{kind}.{name}")
+            ParamInput(name.replace("_", " "), net.get(name, default), default, on_value,
+                       error=session.field_error(("network", name))).key(f"{kind}.{name}")
 
     if len(params) > 4:  # the town has a dozen: fold them away
         changed = [k for k in params if k in net]
@@ -176,14 +241,15 @@ def _DatasetNetwork(session: Session, net: dict):
     if name is None:
         return
     reader = networks.DATASETS[name]
-    doc = (inspect.getdoc(reader) or "").split("\n\n")[0].replace("\n", " ")
+    doc = plain((inspect.getdoc(reader) or "").split("\n\n")[0].replace("\n", " "))
     if doc:
         solara.Text(doc, style=SMALL)
     for param, default in _signature_params(reader, 0).items():
         def on_value(v, param=param, default=default):
             session.edit(("network", param), v, remove=v is None or v == default)
 
-        ParamInput(param, net.get(param, default), default, on_value).key(f"{name}.{param}")
+        ParamInput(param.replace("_", " "), net.get(param, default), default, on_value,
+                   error=session.field_error(("network", param))).key(f"{name}.{param}")
 
 
 def accept_upload(session: Session, info: dict) -> bool:
@@ -269,7 +335,7 @@ def BehavioursEditor(session: Session):
             k += 1
         session.edit(("behaviours",), behaviours + [{"name": f"behaviour{k}", "rule": "independent_cascade", "p": 0.05}])
 
-    with solara.Card("Behaviours", margin=0, classes=["mb-2"]):
+    with solara.Card("Behaviour", margin=0, classes=["mb-2"]):
         for i, b in enumerate(behaviours):
             _BehaviourEditor(session, i, b, removable=len(behaviours) > 1).key(f"behaviour-{i}-{b.get('rule')}")
         solara.Button("add a behaviour", icon_name="mdi-plus", on_click=add, text=True, small=True)
@@ -304,12 +370,18 @@ def _BehaviourEditor(session: Session, i: int, b: dict, removable: bool):
             models = _models_in(field.annotation)
             if models:
                 _DistributionInput(session, i, name, b.get(name, default), default, models, field.description)
+                problem = session.field_error(("behaviours", i, name))
+                if problem:
+                    solara.Text(f"{name} {problem}", style={"color": "#b00020", "font-size": "0.8rem"},
+                                classes=["field-invalid"])
                 continue
 
             def on_value(v, name=name):
                 session.edit(("behaviours", i, name), v, remove=v is None)
 
-            ParamInput(name, b.get(name, default), default, on_value, description=field.description).key(f"{rule}.{name}")
+            label = "starting share adopting" if name == "initial" else name.replace("_", " ")
+            ParamInput(label, b.get(name, default), default, on_value, description=field.description,
+                       error=session.field_error(("behaviours", i, name)), bounds=bounds_of(field)).key(f"{rule}.{name}")
 
 
 @solara.component
@@ -332,17 +404,21 @@ def _DistributionInput(session: Session, i: int, name: str, value, default, mode
             session.edit(("behaviours", i, name),
                          {"dist": new, **{k: f.default for k, f in fields.items() if k != "dist"}})
 
-    solara.Select(f"{name}", value=mode, values=["fixed", *dists], on_value=set_mode)
+    solara.Select(f"{name}: the same for everyone, or drawn per person", value=mode, values=["fixed", *dists],
+                  on_value=set_mode)
     if mode == "fixed":
-        ParamInput(f"{name} (everyone)", value if isinstance(value, (int, float)) else default,
+        ParamInput(f"{name} (everyone)", value if not isinstance(value, dict) else default,
                    float(default) if isinstance(default, (int, float)) else 0.2,
-                   lambda v: session.edit(("behaviours", i, name), v), description=description)
+                   lambda v: session.edit(("behaviours", i, name), v), description=description,
+                   error=session.field_error(("behaviours", i, name)), bounds=(0.0, 1.0))
     else:
         for key, field in dists[mode].model_fields.items():
             if key == "dist":
                 continue
             ParamInput(f"{name} {key}", value.get(key, field.default), field.default,
-                       lambda v, key=key: session.edit(("behaviours", i, name, key), v)).key(f"{mode}.{key}")
+                       lambda v, key=key: session.edit(("behaviours", i, name, key), v),
+                       error=session.field_error(("behaviours", i, name, key)),
+                       bounds=bounds_of(field)).key(f"{mode}.{key}")
 
 
 # --------------------------------------------------------------------------- seeding
@@ -391,21 +467,30 @@ def SeedingEditor(session: Session):
             keep["nodes"] = seeding.get("nodes") or [0]
         session.edit(("seeding",), {"strategy": new, **keep})
 
-    with solara.Card("Seeding", margin=0, classes=["mb-2"]):
-        solara.Select("targeting strategy", value=strategy if strategy in names else None, values=names,
-                      on_value=set_strategy)
+    labels = {strategy_label(k): k for k in names}
+    with solara.Card("First adopters (seeding)", margin=0, classes=["mb-2"]):
+        solara.Select("whom to recruit first (targeting strategy)", value=strategy_label(strategy) if strategy in names else None,
+                      values=list(labels), on_value=lambda lab: set_strategy(labels[lab]))
         if strategy == "given":
-            solara.InputText("people to seed (node ids, comma separated)",
+            solara.InputText("first adopters (node ids, comma separated)",
                              value=", ".join(str(v) for v in seeding.get("nodes") or []), continuous_update=False,
+                             error=session.field_error(("seeding", "nodes")) or False,
                              on_value=lambda t: session.edit(("seeding", "nodes"), [_parse_text(x) for x in t.split(",") if x.strip()]))
         else:
-            solara.InputInt("people to seed (count)", value=int(seeding.get("count", 1)), continuous_update=False,
-                            on_value=lambda v: session.edit(("seeding", "count"), v))
-        for name, default in strategy_params(strategy).items():
-            def on_value(v, name=name, default=default):
-                session.edit(("seeding", name), v, remove=v is None or v == default)
+            n = draft["network"].get("n") if draft["network"].get("kind") not in ("file", "dataset") else None
+            NumberInput("first adopters (how many people)", seeding.get("count", 1),
+                        lambda v: session.edit(("seeding", "count"), v), integer=True, low=0,
+                        high=n if isinstance(n, int) and n > 0 else None,
+                        error=session.field_error(("seeding", "count")), classes=["field-seeding-count"])
+        options = strategy_params(strategy)
+        if options:
+            with solara.Details(summary=f"options of '{STRATEGY_LABELS.get(strategy, strategy)}'"):
+                for name, default in options.items():
+                    def on_value(v, name=name, default=default):
+                        session.edit(("seeding", name), v, remove=v is None or v == default)
 
-            ParamInput(name, seeding.get(name, default), default, on_value).key(f"{strategy}.{name}")
+                    ParamInput(name.replace("_", " "), seeding.get(name, default), default, on_value,
+                               error=session.field_error(("seeding", name))).key(f"{strategy}.{name}")
         spec_fields = _seeding_fields()
         if spec_fields:
             changed = [k for k, (default, _, _) in spec_fields.items() if k in seeding and seeding[k] != default]
@@ -415,8 +500,8 @@ def SeedingEditor(session: Session):
                         session.edit(("seeding", name), v, remove=v is None or v == default)
 
                     # a field that takes several types (a number, an attribute, a table) is typed as text
-                    ParamInput(name, seeding.get(name, default), None if free else default, on_spec,
-                               description=description).key(f"seeding.{name}")
+                    ParamInput(name.replace("_", " "), seeding.get(name, default), None if free else default, on_spec,
+                               description=description, error=session.field_error(("seeding", name))).key(f"seeding.{name}")
         behaviours = [b.get("name") for b in draft["behaviours"]]
         if len(behaviours) > 1:
             solara.SelectMultiple("seeds adopt (none chosen = all behaviours)", values=seeding.get("behaviours") or [],
@@ -428,12 +513,15 @@ def SeedingEditor(session: Session):
 @solara.component
 def RunEditor(session: Session):
     draft = session.draft.value
-    with solara.Card("Run", margin=0, classes=["mb-2"]):
+    with solara.Card("Run settings", margin=0, classes=["mb-2"]):
         with solara.Row(gap="8px"):
-            solara.InputInt("seed", value=int(draft.get("seed", 0)), continuous_update=False,
-                            on_value=lambda v: session.edit(("seed",), v))
-            solara.InputInt("rounds at most", value=int(draft.get("steps", 100)), continuous_update=False,
-                            on_value=lambda v: session.edit(("steps",), v))
+            NumberInput("random seed (fixes every draw)", draft.get("seed", 0), lambda v: session.edit(("seed",), v),
+                        integer=True, low=0, error=session.field_error(("seed",)), classes=["field-seed"])
+            NumberInput("rounds (weeks) at most", draft.get("steps", 100), lambda v: session.edit(("steps",), v),
+                        integer=True, low=1, error=session.field_error(("steps",)), classes=["field-steps"])
+        NumberInput("weeks per round (for the time axis)", session.weeks_per_round.value,
+                    lambda v: session.weeks_per_round.set(float(v)) if isinstance(v, (int, float)) and v > 0 else None,
+                    low=0.01, classes=["field-weeks"])
         with solara.Row(gap="8px"):
             solara.Select("engine", value=draft.get("engine", "numba"), values=["numba", "python"],
                           on_value=lambda v: session.edit(("engine",), v))
@@ -506,7 +594,7 @@ def _InterventionEditor(session: Session, i: int, item: dict, kinds: dict, behav
         if kind is None:
             return
         model = kinds[kind]
-        doc = (inspect.getdoc(model) or "").split("\n\n")[0].replace("\n", " ")
+        doc = plain((inspect.getdoc(model) or "").split("\n\n")[0].replace("\n", " "))
         if doc:
             solara.Text(doc, style=SMALL)
         for name, field in model.model_fields.items():
@@ -530,8 +618,9 @@ def _InterventionEditor(session: Session, i: int, item: dict, kinds: dict, behav
                     solara.InputInt(f"{name}: count", value=int(current.get("count", 1)), continuous_update=False,
                                     on_value=lambda v, name=name, current=current: put(name, {**current, "count": v}))
             else:
-                ParamInput(name, value, default, lambda v, name=name, default=default: put(name, v, default),
-                           description=field.description).key(f"{kind}.{name}")
+                ParamInput(name.replace("_", " "), value, default, lambda v, name=name, default=default: put(name, v, default),
+                           description=field.description, error=session.field_error(("interventions", i, name)),
+                           bounds=bounds_of(field)).key(f"{kind}.{name}")
 
 
 @solara.component
@@ -596,10 +685,10 @@ def OtherSettingsEditor(session: Session):
 
 @solara.component
 def ScenarioEditor(session: Session):
-    """All of the above, top to bottom, and the validation message if the draft is wrong."""
+    """All of the above, top to bottom; a wrong field is marked where it is (and named at the top)."""
     _, error = session.scenario()
     if error:
-        solara.Error(error, classes=["scenario-error"])
+        solara.Error(error + " (marked below; Run is disabled until it is fixed)", classes=["scenario-error"], dense=True)
     NetworkEditor(session)
     BehavioursEditor(session)
     SeedingEditor(session)

@@ -65,14 +65,30 @@ def check(draft: dict) -> tuple[Scenario | None, str | None]:
     Of pydantic's errors the most specific one is shown (the deepest field): for a value that may be
     a number or a distribution, "threshold.mean: less than or equal to 1" beats "not a number".
     """
+    scenario, problem = check_fields(draft)
+    return scenario, (f"scenario: {'.'.join(map(str, problem[0])) or 'top level'}: {problem[1]}" if problem else None)
+
+
+def check_fields(draft: dict) -> tuple[Scenario | None, tuple[tuple, str] | None]:
+    """The validated ``Scenario``, or None and (path of the wrong field, what is wrong with it).
+
+    Besides the schema, a first-adopter count above the number of people is refused here (the model
+    would silently seed everyone).
+    """
     try:
         scenario = Scenario.model_validate(draft)
     except ValidationError as exc:
         return None, _most_specific(exc)
     except Exception as exc:  # pragma: no cover - anything the schema did not foresee
-        return None, f"scenario: {type(exc).__name__}: {exc}"
+        return None, ((), f"{type(exc).__name__}: {exc}")
     outside = _outside_roots(scenario)
-    return (None, outside) if outside else (scenario, None)
+    if outside:
+        return None, (("network", "path"), outside)
+    n = getattr(scenario.network, "n", None)
+    count = scenario.seeding.count
+    if scenario.network.kind not in ("file", "dataset") and n and count is not None and count > n:
+        return None, (("seeding", "count"), f"{count:,} first adopters is more than the {n:,} people in the network")
+    return scenario, None
 
 
 def network_roots() -> list[Path]:
@@ -92,17 +108,17 @@ def _outside_roots(scenario: Scenario) -> str | None:
     path = Path(scenario.network.path).resolve()
     if any(path.is_relative_to(root) for root in network_roots()):
         return None
-    return "scenario: network.path: the dashboard reads networks from uploads and the data folder only; drop the file on the page"
+    return "the dashboard reads networks from uploads and the data folder only; drop the file on the page"
 
 
-def _most_specific(exc: ValidationError) -> str:
+def _most_specific(exc: ValidationError) -> tuple[tuple, str]:
     from model.scenario import _is_union_tag
 
     errors = exc.errors()
     err = max(errors, key=lambda e: len([p for i, p in enumerate(e["loc"]) if not _is_union_tag(e["loc"], i)]))
-    loc = ".".join(str(p) for i, p in enumerate(err["loc"]) if not _is_union_tag(err["loc"], i))
+    loc = tuple(p for i, p in enumerate(err["loc"]) if not _is_union_tag(err["loc"], i))
     msg = err["msg"].removeprefix("Value error, ")
-    return f"scenario: {loc or 'top level'}: {msg}"
+    return loc, msg
 
 
 def set_path(data: dict, path: tuple, value, remove: bool = False) -> dict:
@@ -494,6 +510,9 @@ class Session:
         self.draft = solara.reactive(copy.deepcopy(scenario or DEFAULT_SCENARIO))
         self.live = LiveRun()
         self.upload_note = solara.reactive(None)  # ("ok" | "error", message) about the last dropped file
+        self.kept = solara.reactive({})  # {"A": Scenario, "B": Scenario}: scenarios kept for Compare's A vs B
+        self.weeks_per_round = solara.reactive(1.0)  # how the page reads a round (time axis, tables)
+        self.kept_runs = solara.reactive([])  # Explore runs kept on the chart to overlay: [{label, mean, colour}]
         self._parts: dict = {}
         self._parts_lock = threading.Lock()
 
@@ -506,6 +525,39 @@ class Session:
 
     def scenario(self) -> tuple[Scenario | None, str | None]:
         return check(self.draft.value)
+
+    def problem(self) -> tuple[tuple, str] | None:
+        """(path, message) of the field that makes the draft invalid, or None."""
+        return check_fields(self.draft.value)[1]
+
+    def field_error(self, path: tuple) -> str | None:
+        """The message for the input at ``path`` when it is the wrong field (or holds it)."""
+        problem = self.problem()
+        if problem is None:
+            return None
+        loc, msg = problem
+        path = tuple(path)
+        if loc[: len(path)] == path and len(path) > 0:
+            rest = ".".join(map(str, loc[len(path):]))
+            return f"{rest}: {msg}" if rest else msg
+        return None
+
+    def close(self) -> None:
+        """Stop everything this tab started (child processes, playing, sweeps)."""
+        self.live.pause()
+        for part in list(self._parts.values()):
+            for name in ("cancel", "stop"):
+                fn = getattr(part, name, None)
+                if callable(fn):
+                    try:
+                        fn()
+                    except Exception:  # pragma: no cover - closing must go on
+                        log.exception("stopping %s failed", type(part).__name__)
+
+    def keep(self, label: str, scenario: Scenario | None) -> None:
+        """Keep ``scenario`` as A or B for Compare."""
+        if scenario is not None:
+            self.kept.value = {**self.kept.value, label: scenario}
 
     def edit(self, path: tuple, value, remove: bool = False) -> None:
         self.draft.value = set_path(self.draft.value, path, value, remove=remove)

@@ -116,12 +116,15 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
     return table
 
 
-def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Path, behaviour: str | None = None) -> list[Path]:
-    """Adoption curves (mean and 95% band per strategy) and final adoption by quintile, as PNGs."""
+def plot_comparison(
+    runs: dict[str, list[Result]], table: pd.DataFrame, out: Path, behaviour: str | None = None, svg: bool = False
+) -> list[Path]:
+    """Adoption curves (mean and 95% band per strategy) and final adoption by quintile, as PNGs (``svg``: also SVGs)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -141,11 +144,14 @@ def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Pat
     ax.set_xlabel("round")
     ax.set_ylabel("share adopting")
     ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)
     ax.set_title("adoption by targeting strategy (mean, 95% band)")
     fig.tight_layout()
     path = out / "curves.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
+    if svg:
+        fig.savefig(path.with_suffix(".svg"), bbox_inches="tight")
     plt.close(fig)
     written.append(path)
     quintiles = [c for c in table.columns if c.startswith("deprivation=")]
@@ -166,10 +172,13 @@ def plot_comparison(runs: dict[str, list[Result]], table: pd.DataFrame, out: Pat
         ax.set_xticks(np.arange(len(quintiles)) + 0.4 - width / 2, [q.split("=")[1] for q in quintiles])
         ax.set_xlabel("deprivation quintile (1 = most deprived)")
         ax.set_ylabel("final share adopting")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False)
         fig.tight_layout()
         path = out / "by_quintile.png"
         fig.savefig(path, dpi=110, bbox_inches="tight")
+        if svg:
+            fig.savefig(path.with_suffix(".svg"), bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

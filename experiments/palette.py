@@ -22,7 +22,7 @@ from __future__ import annotations
 import zlib
 from typing import NamedTuple
 
-__all__ = ["OKABE_ITO", "TOL_MUTED", "SEQUENCE", "MARKERS", "STRATEGY_STYLES", "Style", "style", "styles"]
+__all__ = ["GLYPHS", "OKABE_ITO", "TOL_MUTED", "SEQUENCE", "MARKERS", "STRATEGY_STYLES", "Style", "style", "styles"]
 
 #: Okabe & Ito (2008): black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple
 OKABE_ITO = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
@@ -34,6 +34,11 @@ SEQUENCE = [c for c in OKABE_ITO if c != "#F0E442"] + [c for c in TOL_MUTED if c
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h", "p", "<", ">", "d", "H", "8", "1", "2", "3"]
 
 
+#: a text glyph for each marker, for legends and tables written in HTML or the terminal
+GLYPHS = {"o": "●", "s": "■", "^": "▲", "D": "◆", "v": "▼", "P": "✚", "X": "✖", "*": "★", "h": "⬢", "p": "⬟",
+          "<": "◀", ">": "▶", "d": "⬥", "H": "⬣", "8": "⯃", "1": "⋎", "2": "⋏", "3": "≻"}
+
+
 class Style(NamedTuple):
     """How one series is drawn: a hex colour and a matplotlib marker code."""
 
@@ -43,6 +48,11 @@ class Style(NamedTuple):
     def mpl(self) -> dict:
         """Keyword arguments for ``Axes.plot``."""
         return {"color": self.colour, "marker": self.marker}
+
+    @property
+    def glyph(self) -> str:
+        """The marker as a text character (for HTML legends and tables)."""
+        return GLYPHS.get(self.marker, "●")
 
 
 #: every strategy of model.targeting, each with its own colour and marker (fixed, whatever is compared)

@@ -79,6 +79,12 @@ def type_into(rc, label: str, value) -> None:
     field.fire_event("keyup.enter", {})
 
 
+def slider(rc, label: str):
+    found = [w for w in rc.find(v.Slider).widgets if w.label == label]
+    assert len(found) == 1, f"expected one slider {label!r}, found {len(found)}"
+    return found[0]
+
+
 def html_texts(rc, cls: str) -> list[str]:
     return ["".join(map(str, w.children)) for w in rc.find(v.Html, class_=cls).widgets]
 
@@ -110,7 +116,7 @@ def test_explore_draws_network_with_seeds_highlighted(render):
     images = chart_values(rc)
     assert {"network-picture", "chart-behaviours", "chart-groups"} <= set(images)
     assert all(data.startswith(b"\x89PNG") for data in images.values())
-    assert html_texts(rc, "live-round") == ["round 0 · activity 0.3%"]
+    assert html_texts(rc, "live-round") == ["round 0 (week 0) · activity 0.3%"]
 
 
 def test_parameter_change_then_run_updates_the_charts(render):
@@ -123,7 +129,7 @@ def test_parameter_change_then_run_updates_the_charts(render):
     before = chart_values(rc)
     assert fizzled < 0.1
 
-    type_into(rc, "people to seed (count)", 40)  # the form writes the draft; the model rebuilds
+    type_into(rc, "first adopters (how many people)", 40)  # the form writes the draft; the model rebuilds
     wait_until(lambda: session.live.scenario.seeding.count == 40 and not session.live.busy, 60, "the rebuild")
     session.live.wait(60)
     assert session.live.picture.is_seed.sum() == 40
@@ -257,9 +263,11 @@ def test_scenario_editor_covers_every_kind_and_rule(render):
 
     session = Session(SMALL_TOWN)
     rc = render(ScenarioEditor(session))
-    kind_select = [w for w in rc.find(v.Select).widgets if w.label == "kind"][0]
+    from dashboards.labels import kind_label
+
+    kind_select = [w for w in rc.find(v.Select).widgets if w.label == "kind of network"][0]
     for kind in networks.KINDS:
-        kind_select.v_model = kind
+        kind_select.v_model = kind_label(kind)
         assert session.draft.value["network"]["kind"] == kind
     for rule in RULES:
         rule_select = [w for w in rc.find(v.Select).widgets if w.label == "rule"][0]  # remade per rule
@@ -278,7 +286,7 @@ def test_interventions_and_other_settings_are_edited_and_run(render):
     assert campaign["kind"] == "campaign"
     kind = [w for w in rc.find(v.Select).widgets if w.label == "kind" and w.v_model == "campaign"][0]
     kind.v_model = "environment"
-    type_into(rc, "threshold_shift", 0.15)
+    type_into(rc, "threshold shift", 0.15)
     assert session.draft.value["interventions"][0] == {"kind": "environment", "start": 0, "end": 20, "threshold_shift": 0.15}
     area = [w for w in rc.find(v.Textarea).widgets if w.label == "other settings"][0]
     area.v_model = "weeks_per_step = 4.0\n"
@@ -345,16 +353,20 @@ def test_reset_reuses_the_cached_network_and_layout(render):
 def test_strategy_comparison_renders_table_and_plots(render):
     session = Session({**SMALL_TOWN, "seeding": {"strategy": "degree", "count": 30}})
     rc = render(Compare(session))
-    type_into(rc, "replicates per strategy", 3)
+    slider(rc, "runs per arm").v_model = 3
     button(rc, "Compare").click()
     run = session.part("compare", lambda: None)
-    run.thread.join(120)
+    run.job.join(180)
     st = run.state.value
     assert st.error is None and st.result is not None
     table = st.result["table"]
     assert list(table["strategy"]) == ["random", "degree"]
     html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
-    assert "comparison-table" in html and "<td>random</td>" in html and "<td>degree</td>" in html
+    assert "comparison-table" in html and "<td>random: random people</td>" in html
+    assert "<td>degree: most connected people</td>" in html
+    # best first, with a "vs random" column in percentage points
+    assert html.index('data-strategy="degree"') < html.index('data-strategy="random"')
+    assert "<th>vs random</th>" in html and "<td>baseline</td>" in html
     images = chart_values(rc)
     assert {"compare-curves", "compare-by_quintile"} <= set(images)
     assert table.loc[table["strategy"] == "degree", "final"].item() > table.loc[table["strategy"] == "random", "final"].item()
@@ -385,16 +397,25 @@ keep_timeseries = true
 """
 
 
-def test_sweep_started_from_the_page_is_browsable(render, tmp_path):
-    session = Session(SMALL_TOWN)
+TINY_BASE = {
+    "seed": 1, "steps": 30, "network": {"kind": "barabasi_albert", "n": 300, "m": 3},
+    "behaviours": [{"name": "activity", "rule": "independent_cascade", "p": 0.08}],
+    "seeding": {"strategy": "random", "count": 5},
+}
+
+
+def test_sweep_built_with_the_form_is_browsable(render, tmp_path):
+    from dashboards.sweeps import SweepRun
+
+    session = Session(TINY_BASE)
+    sweeps = session.part("sweeps", lambda: SweepRun(tmp_path))
     rc = render(Sweeps(session))
-    area = [w for w in rc.find(v.Textarea).widgets][0]
-    area.v_model = TINY_SWEEP
-    area.fire_event("focusout", {})
-    type_into(rc, "results folder", tmp_path / "tiny")
+    slider(rc, "runs per design point").v_model = 2
+    type_into(rc, "name of the results", "tiny")
+    assert "2 design point(s) x 2 runs = 4 runs" in " ".join(
+        "".join(map(str, w.children)) for w in rc.find(v.Html).widgets if "sweep-plan" in (w.class_ or ""))
     button(rc, "Start sweep").click()
-    sweeps = session.part("sweeps", lambda: None)
-    sweeps.wait(180)
+    sweeps.wait(240)
     assert sweeps.sweep.value.error is None, sweeps.sweep.value.error
     assert sweeps.sweep.value.line.startswith("4 runs ok")
     sweeps.wait(60)  # opening the folder
@@ -404,17 +425,37 @@ def test_sweep_started_from_the_page_is_browsable(render, tmp_path):
     assert "tiny: 4 runs (4 ok) of 4 planned" in html_texts(rc, "sweep-info")[0]
     assert any(k.startswith("sweep-") for k in chart_values(rc))
     assert 'name = "tiny"' in st.experiment_toml
+    assert (tmp_path / "tiny" / "sweep.json").is_file()  # under the results root, nowhere else
+    # the summary's intervals for shares stay within [0, 1]
+    shares = st.summary[st.summary["metric"].str.startswith("final.")]
+    assert len(shares) and shares["ci_low"].between(0, 1).all() and shares["ci_high"].between(0, 1).all()
+    # the results list offers it; the runs table shows no hashes or 19-digit seeds
+    assert any("tiny" in w.children for w in rc.find(v.Btn).widgets)
+    from dashboards.sweeps import _display_table
+
+    shown = _display_table(st.runs)
+    assert "run_id" not in shown.columns and "seed" not in shown.columns
 
 
-def test_opening_a_folder_that_is_not_a_sweep_says_so(render, tmp_path):
-    session = Session(SMALL_TOWN)
-    rc = render(Sweeps(session))
-    type_into(rc, "folder", tmp_path)
-    button(rc, "Open").click()
-    sweeps = session.part("sweeps", lambda: None)
+def test_sweep_outputs_are_confined_to_the_results_root(tmp_path):
+    from dashboards.sweeps import SweepRun, results_folder
+
+    assert results_folder("ok-name_1", tmp_path) == tmp_path / "ok-name_1"
+    for bad in ("../up", "/etc", "a/b", "..", ""):
+        with pytest.raises(ValueError, match="results name"):
+            results_folder(bad, tmp_path)
+    sr = SweepRun(tmp_path)
+    assert sr.start({"name": "x"}, name="../../escape") is None
+    assert "results name" in sr.sweep.value.error and not (tmp_path.parent.parent / "escape").exists()
+
+
+def test_opening_a_folder_that_is_not_a_sweep_says_so(tmp_path):
+    from dashboards.sweeps import SweepRun
+
+    sweeps = SweepRun(tmp_path)
+    sweeps.open(str(tmp_path))
     sweeps.wait(30)
     assert "not a results folder" in sweeps.browse.value.error
-    assert any("not a results folder" in m for m in alerts(rc, "browse-error"))
 
 
 # --------------------------------------------------------------------------- the whole page

@@ -1,0 +1,160 @@
+"""Issue 20, in process (no browser): Stop, invalid fields, Compare's choices and A vs B, intervals, links.
+
+The same behaviours are driven in a real browser in ``test_dashboard_browser.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from dashboards.compare import Compare, CompareRun, runnable_strategies, table_html
+from dashboards.explore import Explore
+from dashboards.jobs import live_jobs
+from dashboards.state import Session, check
+from model import Scenario
+
+from .test_dashboard import SMALL_TOWN, built, button, render, slider, type_into, wait_until  # noqa: F401
+
+CELF_TOWN = {**SMALL_TOWN, "seeding": {"strategy": "celf", "count": 30, "trials": 400}}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its threads (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_stop_ends_a_comparison_inside_celf_within_2_seconds_and_the_cpu_goes_idle():
+    run = CompareRun()
+    scenario = Scenario.model_validate(CELF_TOWN)
+    run.start(scenario, ["random", "celf"], 5)
+    wait_until(lambda: run.job is not None and run.job.alive, 30, "the child process")
+    child = run.job.process.pid
+    # well inside the work: the child has burnt CPU (building, then CELF's simulations)
+    wait_until(lambda: cpu_seconds(child) > 2.0, 120, "the child to be busy")
+    assert run.state.value.status and run.state.value.result is None
+    t0 = time.monotonic()
+    run.cancel()
+    wait_until(lambda: not run.state.value.status, 2.0, "the page to be idle")
+    idle_after = time.monotonic() - t0
+    wait_until(lambda: not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z",
+               5.0, "the child to end")
+    assert live_jobs() == []
+    assert "Stopped" in run.state.value.error and idle_after < 2.0
+    # this (server) process is idle too: under 0.25 s of CPU over the next 2 s
+    before = time.process_time()
+    time.sleep(2.0)
+    assert time.process_time() - before < 0.25
+
+
+def test_invalid_field_is_marked_run_disabled_and_the_old_model_is_not_run(render):
+    session = Session(SMALL_TOWN)
+    rc = render(Explore(session), session)
+    model = built(session)
+    type_into(rc, "people in the network", 0)
+    assert session.scenario()[0] is None
+    fields = [w for w in rc.find(v.TextField).widgets if w.label == "people in the network"]
+    assert fields and fields[0].error and "greater than" in str(fields[0].messages)
+    assert "field-invalid" in (fields[0].class_ or "")
+    assert fields[0].v_model == "0"  # the field shows what was typed, not a stale value
+    run = [w for w in rc.find(v.Btn).widgets if "Run" in w.children][0]
+    assert run.disabled
+    assert session.live.model is model  # nothing ran
+    type_into(rc, "people in the network", 1500)
+    wait_until(lambda: not [w for w in rc.find(v.Btn).widgets if "Run" in w.children][0].disabled, 60, "Run enabled")
+
+
+def test_more_first_adopters_than_people_is_refused_not_everyone():
+    scenario, error = check({**SMALL_TOWN, "seeding": {"strategy": "degree", "count": 2000}})
+    assert scenario is None and "seeding.count" in error and "more than the 1,500 people" in error
+    session = Session({**SMALL_TOWN, "seeding": {"strategy": "degree", "count": 2000}})
+    assert "more than the 1,500 people" in session.field_error(("seeding", "count"))
+
+
+def test_compare_offers_only_strategies_that_can_run():
+    scenario = Scenario.model_validate(SMALL_TOWN)
+    names, left_out = runnable_strategies(scenario)
+    assert "group" not in names and "given" not in names
+    assert "attribute" in left_out["group"]
+    grouped = Scenario.model_validate({**SMALL_TOWN, "seeding": {"strategy": "group", "count": 20,
+                                                                 "attribute": "deprivation", "values": [1]}})
+    assert "group" in runnable_strategies(grouped)[0]
+
+
+def test_compare_renders_no_group_option(render):
+    session = Session(SMALL_TOWN)
+    rc = render(Compare(session))
+    select = [w for w in rc.find(v.Select).widgets if w.label == "strategies (two or more)"][0]
+    assert "group" not in select.items and "degree" in select.items
+
+
+def test_a_against_b_compares_two_scenarios(render):
+    session = Session({**SMALL_TOWN, "seeding": {"strategy": "degree", "count": 5}})
+    rc = render(Compare(session))
+    rc.find(v.BtnToggle).widgets[0].v_model = 1  # scenarios (A vs B)
+    button(rc, "keep Explore as A").click()
+    session.edit(("seeding", "count"), 40)
+    button(rc, "keep Explore as B").click()
+    slider(rc, "runs per arm").v_model = 3
+    button(rc, "Compare").click()
+    run = session.part("compare", CompareRun)
+    run.job.join(240)
+    res = run.state.value.result
+    assert run.state.value.error is None and res is not None and res["mode"] == "scenarios"
+    table = res["table"].set_index("strategy")
+    assert set(table.index) == {"A", "B"} and table.loc["B", "final"] > table.loc["A", "final"]
+    assert ((0 <= table["ci_low"]) & (table["ci_high"] <= 1)).all()
+    html = " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+    assert "<th>vs A</th>" in html
+
+
+def test_comparison_table_is_sorted_with_vs_random_and_bounded_intervals():
+    import pandas as pd
+
+    table = pd.DataFrame([
+        {"strategy": "random", "final": 0.02, "ci_low": 0.0, "ci_high": 0.09, "runs": 5, "tipped": 0.0,
+         "adopters_per_seed": 1.0, "adopters_per_budget": 1.0, "t25": float("nan"), "t50": float("nan")},
+        {"strategy": "degree", "final": 0.8, "ci_low": 0.6, "ci_high": 0.93, "runs": 5, "tipped": 0.8,
+         "adopters_per_seed": 30.0, "adopters_per_budget": 30.0, "t25": 4.0, "t50": 6.0},
+        {"strategy": "celf", "final": 0.5, "ci_low": float("nan"), "ci_high": float("nan"), "runs": 1, "tipped": 1.0,
+         "adopters_per_seed": 20.0, "adopters_per_budget": 20.0, "t25": 5.0, "t50": 9.0},
+    ])
+    html = table_html(table)
+    order = [html.index(f'data-strategy="{s}"') for s in ("degree", "celf", "random")]
+    assert order == sorted(order)
+    assert "+78.0 pts" in html and "no interval (1 replicate)" in html
+    assert "60.0% - 93.0%" in html
+
+
+def test_a_link_reproduces_the_scenario():
+    from dashboards.export import draft_from_query, scenario_query
+
+    draft = {**SMALL_TOWN, "seeding": {"strategy": "pagerank", "count": 12}}
+    query = scenario_query(draft)
+    assert draft_from_query(f"scenario={query}") == draft
+    assert draft_from_query("scenario=not-base64!") is None and draft_from_query(None) is None
+
+
+def test_info_page_explains_first_adopters_and_the_random_seed():
+    from dashboards.info import info_html
+
+    text = info_html()
+    assert "first adopters" in text and "random seed" in text and "week" in text
+
+
+def test_report_intervals_for_shares_stay_in_unit_range(tmp_path):
+    """report's summary of a sweep whose runs split between fizzling and tipping: no bound outside [0, 1]."""
+    import pandas as pd
+
+    from experiments.report import summarise
+
+    runs = pd.DataFrame({"point": [0] * 4 + [1] * 4, "status": ["ok"] * 8,
+                         "final.activity": [0.0, 0.0, 0.01, 0.97, 0.99, 1.0, 1.0, 0.2]})
+    summary = summarise(runs, [])
+    assert summary["ci_low"].between(0, 1).all() and summary["ci_high"].between(0, 1).all()

@@ -8,6 +8,11 @@ Drawing 100,000 people is neither possible nor useful in a browser, so the view 
   is made of connected neighbourhoods where spread is visible) and a force-directed layout of that
   sample (Fruchterman & Reingold 1991, compiled with numba: O(m^2) per iteration, ~0.1 s at 1,500).
   Networks no bigger than the limit are laid out whole.
+* Real networks have a giant component, a few small groups and isolated people. Laid out together,
+  the small groups and isolates fly to the edges and set the scale, squashing the giant component
+  into a blob. So the giant component is laid out alone and scaled from its own central 96% of
+  positions, the smaller groups are packed in a column on the right, and people with no ties sit in a
+  strip along the bottom (``Layout.note`` says so under the picture).
 * ``Picture`` (once per model, i.e. per set of seeds): the seeds are always drawn; a seed outside the
   sample sits at the mean position of its sampled neighbours (no new layout). The ties among the
   drawn people are painted once into a background image.
@@ -64,7 +69,12 @@ def sample_order(indptr: np.ndarray, indices: np.ndarray, limit: int, rng: np.ra
                 queue.append(int(s))
                 return
 
-    for _ in range(STARTS):
+    # the best-connected person first (hubs, which strategies often pick, are then in the sample), then random ones
+    hub = int(np.argmax(np.diff(indptr)))
+    seen[hub] = True
+    order.append(hub)
+    queue.append(hub)
+    for _ in range(STARTS - 1):
         start()
     while len(order) < limit:
         if not queue:
@@ -152,6 +162,34 @@ def force_layout(m: int, src: np.ndarray, dst: np.ndarray, seed: int = 0, iterat
     return (pos - lo) / np.where(hi - lo > 0, hi - lo, 1.0)
 
 
+def _fit(pos: np.ndarray, box: tuple[float, float, float, float], robust: bool = True) -> np.ndarray:
+    """Positions scaled into ``box`` = (x0, y0, x1, y1), same scale on both axes, centred.
+
+    ``robust``: the scale comes from the central 96% of positions (a few far-flung leaves do not
+    shrink everyone else); the rest are clipped to the box.
+    """
+    x0, y0, x1, y1 = box
+    if len(pos) == 0:
+        return pos
+    if len(pos) == 1:
+        return np.array([[(x0 + x1) / 2, (y0 + y1) / 2]])
+    lo, hi = (np.percentile(pos, 2, axis=0), np.percentile(pos, 98, axis=0)) if robust and len(pos) > 20 else (
+        pos.min(axis=0), pos.max(axis=0))
+    span = float(max((hi - lo).max(), 1e-9))
+    scale = min(x1 - x0, y1 - y0) / span
+    centre = (lo + hi) / 2
+    out = (pos - centre) * scale + np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    return np.column_stack([np.clip(out[:, 0], x0, x1), np.clip(out[:, 1], y0, y1)])
+
+
+def _sub_layout(members: np.ndarray, src: np.ndarray, dst: np.ndarray, seed: int) -> np.ndarray:
+    """Force-directed positions of the people ``members`` (local indices) using only their own ties."""
+    local = np.full(int(max(src.max(initial=0), dst.max(initial=0), members.max(initial=0))) + 1, -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    keep = (local[src] >= 0) & (local[dst] >= 0)
+    return force_layout(len(members), local[src[keep]], local[dst[keep]], seed=seed)
+
+
 class Layout:
     """Positions for a sample of one network, computed once (see the module docstring).
 
@@ -159,6 +197,7 @@ class Layout:
         n: people in the network.
         order: CSR positions of the sampled people (sampling order).
         xy: their positions in [0, 1]^2 (rows match ``order``).
+        note: how the picture is arranged (giant component, smaller groups, people with no ties).
     """
 
     def __init__(self, csr, limit: int = DRAW_LIMIT, seed: int = 0):
@@ -167,9 +206,56 @@ class Layout:
         self.limit = limit
         self.order = sample_order(self.indptr, self.indices, limit, np.random.default_rng(seed))
         src, dst = induced(self.indptr, self.indices, self.order)
-        self.xy = force_layout(len(self.order), src, dst, seed=seed)
+        self.xy, self.note = self._arrange(len(self.order), src, dst, seed)
         self._where = np.full(self.n, -1, dtype=np.int64)
         self._where[self.order] = np.arange(len(self.order))
+
+    @staticmethod
+    def _arrange(m: int, src: np.ndarray, dst: np.ndarray, seed: int) -> tuple[np.ndarray, str]:
+        """Giant component in the main area, smaller groups on the right, isolated people along the bottom."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        if m == 0:
+            return np.empty((0, 2)), ""
+        graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(m, m))
+        _, labels = connected_components(graph, directed=False)
+        sizes = np.bincount(labels)
+        isolated = sizes[labels] == 1
+        giant_label = int(np.argmax(np.where(sizes > 1, sizes, 0))) if (sizes > 1).any() else -1
+        giant = labels == giant_label
+        others = ~isolated & ~giant
+        xy = np.zeros((m, 2))
+        bottom = 0.1 if isolated.any() else 0.0
+        right = 0.8 if others.any() else 1.0
+        if giant.any():
+            members = np.flatnonzero(giant)
+            xy[members] = _fit(_sub_layout(members, src, dst, seed), (0.0, bottom, right, 1.0))
+        small = [np.flatnonzero(labels == c) for c in np.argsort(-sizes) if sizes[c] > 1 and c != giant_label]
+        if small:
+            cols = max(1, math.ceil(math.sqrt(len(small) / 4)))
+            rows = math.ceil(len(small) / cols)
+            w, h = (1.0 - right - 0.02) / cols, (1.0 - bottom) / rows
+            for i, members in enumerate(small):
+                cx, cy = right + 0.02 + (i % cols) * w, 1.0 - (i // cols + 1) * h
+                pad = 0.15 * min(w, h)
+                box = (cx + pad, cy + pad, cx + w - pad, cy + h - pad)
+                xy[members] = _fit(_sub_layout(members, src, dst, seed + i + 1), box, robust=False)
+        lonely = np.flatnonzero(isolated)
+        if len(lonely):
+            cols = max(1, math.ceil(math.sqrt(len(lonely) * 12)))
+            rows = math.ceil(len(lonely) / cols)
+            xs = (np.arange(len(lonely)) % cols + 0.5) / cols
+            ys = 0.01 + (bottom - 0.03) * ((np.arange(len(lonely)) // cols) + 0.5) / rows
+            xy[lonely] = np.column_stack([xs, ys])
+        parts = []
+        if giant.any() and (small or len(lonely)):
+            parts.append(f"largest connected group ({int(giant.sum()):,}) laid out in the middle")
+        if small:
+            parts.append(f"{len(small)} smaller group(s) on the right")
+        if len(lonely):
+            parts.append(f"{len(lonely):,} people with no ties along the bottom")
+        return xy, "; ".join(parts)
 
     def place(self, people: np.ndarray) -> np.ndarray:
         """Positions for any people: their own if sampled, else beside their sampled neighbours."""
@@ -185,8 +271,8 @@ class Layout:
             rng = np.random.default_rng(int(p))
             if len(nb):
                 xy[row] = self.xy[nb].mean(axis=0) + rng.normal(0.0, 0.012, 2)
-            else:
-                xy[row] = rng.uniform(0.0, 1.0, 2)
+            else:  # no sampled friend: near the middle of the drawing, not on its edge
+                xy[row] = np.median(self.xy, axis=0) + rng.normal(0.0, 0.08, 2) if len(self.xy) else 0.5
         return np.clip(xy, 0.0, 1.0)
 
 
@@ -211,6 +297,7 @@ class Picture:
         self.is_seed[: len(seeds)] = True
         self.size = size
         self.total = layout.n
+        self.layout_note = getattr(layout, "note", "")
         xy = np.concatenate([seed_xy, friend_xy, layout.place(rest)]) if len(self.people) else np.empty((0, 2))
         span = size - 2 * MARGIN
         self.px = np.rint(MARGIN + xy[:, 0] * span).astype(np.int64)

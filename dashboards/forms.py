@@ -687,8 +687,12 @@ def OtherSettingsEditor(session: Session):
 def ScenarioEditor(session: Session):
     """All of the above, top to bottom; a wrong field is marked where it is (and named at the top)."""
     _, error = session.scenario()
-    if error:
-        solara.Error(error + " (marked below; Run is disabled until it is fixed)", classes=["scenario-error"], dense=True)
+    # always one element here (an empty one when valid): the editors below keep their places, so a field
+    # being typed into is never remounted when the message comes or goes
+    with solara.Div():
+        if error:
+            solara.Error(error + " (marked below; Run is disabled until it is fixed)", classes=["scenario-error"],
+                         dense=True)
     NetworkEditor(session)
     BehavioursEditor(session)
     SeedingEditor(session)

@@ -176,9 +176,15 @@ def _fit(pos: np.ndarray, box: tuple[float, float, float, float], robust: bool =
     lo, hi = (np.percentile(pos, 2, axis=0), np.percentile(pos, 98, axis=0)) if robust and len(pos) > 20 else (
         pos.min(axis=0), pos.max(axis=0))
     span = float(max((hi - lo).max(), 1e-9))
-    scale = min(x1 - x0, y1 - y0) / span
     centre = (lo + hi) / 2
-    out = (pos - centre) * scale + np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    u = (pos - centre) / (span / 2)  # the central positions within [-1, 1]
+    if robust:
+        # the far-flung few are squeezed smoothly into the outer 10%, keeping their order (no frame of
+        # clipped points along the border)
+        a = np.abs(u)
+        u = np.where(a <= 0.9, u, np.sign(u) * (0.9 + 0.1 * np.tanh((a - 0.9) / 0.1)))
+    half = min(x1 - x0, y1 - y0) / 2
+    out = u * half + np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     return np.column_stack([np.clip(out[:, 0], x0, x1), np.clip(out[:, 1], y0, y1)])
 
 

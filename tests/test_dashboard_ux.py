@@ -9,7 +9,6 @@ import os
 import time
 
 import ipyvuetify as v
-import pytest
 import solara
 
 from dashboards.compare import Compare, CompareRun, runnable_strategies, table_html
@@ -18,7 +17,15 @@ from dashboards.jobs import live_jobs
 from dashboards.state import Session, check
 from model import Scenario
 
-from .test_dashboard import SMALL_TOWN, built, button, render, slider, type_into, wait_until  # noqa: F401
+from .test_dashboard import (
+    SMALL_TOWN,
+    built,
+    button,
+    render,  # noqa: F401 (the fixture)
+    slider,
+    type_into,
+    wait_until,
+)
 
 CELF_TOWN = {**SMALL_TOWN, "seeding": {"strategy": "celf", "count": 30, "trials": 400}}
 
@@ -53,7 +60,7 @@ def test_stop_ends_a_comparison_inside_celf_within_2_seconds_and_the_cpu_goes_id
     assert time.process_time() - before < 0.25
 
 
-def test_invalid_field_is_marked_run_disabled_and_the_old_model_is_not_run(render):
+def test_invalid_field_is_marked_run_disabled_and_the_old_model_is_not_run(render):  # noqa: F811
     session = Session(SMALL_TOWN)
     rc = render(Explore(session), session)
     model = built(session)
@@ -87,14 +94,14 @@ def test_compare_offers_only_strategies_that_can_run():
     assert "group" in runnable_strategies(grouped)[0]
 
 
-def test_compare_renders_no_group_option(render):
+def test_compare_renders_no_group_option(render):  # noqa: F811
     session = Session(SMALL_TOWN)
     rc = render(Compare(session))
     select = [w for w in rc.find(v.Select).widgets if w.label == "strategies (two or more)"][0]
     assert "group" not in select.items and "degree" in select.items
 
 
-def test_a_against_b_compares_two_scenarios(render):
+def test_a_against_b_compares_two_scenarios(render):  # noqa: F811
     session = Session({**SMALL_TOWN, "seeding": {"strategy": "degree", "count": 5}})
     rc = render(Compare(session))
     rc.find(v.BtnToggle).widgets[0].v_model = 1  # scenarios (A vs B)

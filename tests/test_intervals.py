@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from experiments.intervals import (
-    NO_INTERVAL, Interval, band, format_interval, share_interval, t_interval, wilson_interval,
+    NO_INTERVAL,
+    Interval,
+    band,
+    format_interval,
+    share_interval,
+    t_interval,
+    wilson_interval,
 )
 from experiments.palette import STRATEGY_STYLES, style, styles
 

@@ -32,25 +32,27 @@ def run(
 ):
     """Run one scenario; print final adoption per behaviour and group.
 
-    A scenario with a programme (interventions or [economics]) is also run against doing nothing,
-    with the same replicate seeds, and its economics, inequality and tipping tables are printed.
+    A scenario with a programme (interventions, seeds or [economics]) is also run against doing
+    nothing, with the same replicate seeds, and its economics, inequality and tipping tables are
+    printed; --out also writes economics.parquet (one row per replicate), from which the economics
+    table is computed. One replicate prints no interval.
     """
     from model import Scenario
 
-    from .programme import appraise
+    from .programme import appraise, is_programme, write_and_summarise
     from .replicates import build_graph, default_workers, run_replicates, summarise_finals, write_results
     from .tables import economics_table, finals_table, inequality_table, tipping_table
 
     with user_errors(scenario):
         limit_memory(max_memory)
         sc = Scenario.from_toml(scenario)
-        programme = bool(sc.interventions) or sc.economics is not None
+        programme = is_programme(sc)
         with progress() as bar:
             task = bar.add_task("building network", total=replicates * (2 if programme else 1), status="")
             graph = build_graph(sc)
             bar.update(task, description="running")
             if programme:
-                appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task))
+                appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task), workers=default_workers(workers))
                 results = appraisal.runs
             else:
                 results = run_replicates(sc, replicates, graph=graph, workers=default_workers(workers), on_done=lambda r: bar.advance(task))
@@ -58,6 +60,8 @@ def run(
         runs = f"{replicates} run{'s' if replicates > 1 else ''}"
         console.print(finals_table(summary, f"final adoption, {runs} of {scenario.name}"))
         if programme:
+            if out is not None:  # the printed table is computed from economics.parquet, as written
+                appraisal.economics, parquet = write_and_summarise(appraisal, out)
             console.print(economics_table(appraisal.economics, f"economics over {sc.steps * sc.weeks_per_step / 52:g} years, {runs}"))
             if not appraisal.inequality.empty:
                 console.print(inequality_table(appraisal.inequality, "inequality: programme against doing nothing"))
@@ -68,7 +72,7 @@ def run(
             if programme:
                 appraisal.economics.to_csv(out / "economics.csv", index=False)
                 appraisal.inequality.to_csv(out / "inequality.csv", index=False)
-                console.print(f"wrote {out / 'economics.csv'}, {out / 'inequality.csv'}")
+                console.print(f"wrote {parquet}, {out / 'economics.csv'}, {out / 'inequality.csv'}")
 
 
 @app.command()

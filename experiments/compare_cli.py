@@ -105,18 +105,20 @@ def compare_scenarios(paths: list[Path], replicates: int, out: Path | None) -> N
 
     from model import Scenario
 
-    from .programme import appraise
-    from .tables import number
+    from .programme import appraise, write_comparison
+    from .tables import economics_table, number
 
     with user_errors():
         loaded = [Scenario.from_toml(p) for p in paths]
-        rows = []
+        rows, appraisals = [], {}
         with progress() as bar:
             task = bar.add_task("running", total=2 * replicates * len(paths), status="")
             for path, sc in zip(paths, loaded, strict=True):
                 with user_errors(path):  # a failure while running names the scenario it ran
-                    appraisal = appraise(sc, replicates, on_done=lambda r: bar.advance(task))
+                    appraisal = appraisals[path.stem] = appraise(sc, replicates, on_done=lambda r: bar.advance(task))
                 rows.append(_scenario_row(path.stem, appraisal))
+        for name, appraisal in appraisals.items():
+            console.print(economics_table(appraisal.economics, f"{name}: economics against doing nothing, {replicates} runs"))
         table = pd.DataFrame(rows)
         t = Table(title=f"{len(paths)} programmes, {replicates} runs each, against doing nothing")
         for column in table.columns:
@@ -127,7 +129,7 @@ def compare_scenarios(paths: list[Path], replicates: int, out: Path | None) -> N
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             table.to_csv(out / "scenarios.csv", index=False)
-            console.print(f"wrote {out / 'scenarios.csv'}")
+            console.print(f"wrote {out / 'scenarios.csv'}, {write_comparison(appraisals, out)}")
 
 
 def _scenario_row(name: str, appraisal) -> dict:
@@ -141,7 +143,10 @@ def _scenario_row(name: str, appraisal) -> dict:
     if not appraisal.inequality.empty:
         programme = appraisal.inequality[appraisal.inequality["arm"] == "programme"].iloc[0]
         row.update({k: programme[k] for k in programme.index if k.startswith("Q") or k in ("sii", "gap")})
-    econ = appraisal.economics.set_index("metric")["mean"]
-    row.update({"QALYs": econ["qalys"], "cost": econ["cost"], "NPV": econ["npv"], "ICER": econ["icer"]})
+    econ = appraisal.economics.set_index("metric")
+    wtp = float(appraisal.metadata.get("thresholds", "20000").split(",")[0])
+    row.update({"QALYs": econ.loc["incremental_qalys", "mean"], "cost": econ.loc["programme_cost", "mean"],
+                f"NMB@{wtp:g}": econ.loc[f"net_monetary_benefit@{wtp:g}", "mean"], "ICER": econ.loc["icer", "mean"],
+                "ICER low": econ.loc["icer", "ci_low"], "ICER high": econ.loc["icer", "ci_high"]})
     row["verdict"] = max(appraisal.economics.attrs.get("verdicts", {"-": 1}).items(), key=lambda kv: kv[1])[0]
     return {k: (float(v) if isinstance(v, (np.floating, float, int)) and not isinstance(v, bool) else v) for k, v in row.items()}

@@ -1,24 +1,41 @@
 """Appraising a programme: economics against doing nothing, inequalities, tipping (headless).
 
 ``appraise(scenario, replicates)`` runs the scenario and its "doing nothing" counterfactual with the
-same replicate seeds (paired: common random numbers), values each pair with ``model.economics``, and
-measures inequality with ``model.outcomes``. Tables report means with 95% intervals over replicates.
+same replicate seeds (paired: common random numbers), values each pair with ``model.economics`` (with
+values drawn per replicate from the replicate's seed when the economics are probabilistic), and
+measures inequality with ``model.outcomes``. ``Appraisal.table`` is the one per-replicate economics
+table (``economics.parquet``); ``Appraisal.economics`` is computed from it by ``experiments.cea``:
+ratio-of-means ICER with its quadrant, bootstrap intervals, net monetary and health benefit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from model import Result, Scenario, economics, outcomes
+from model.groups import DEFAULT_GROUP_ATTRIBUTES
 
-from .replicates import build_graph, mean_interval, run_replicates
+from . import cea
+from .replicates import build_graph, run_replicates
 
-__all__ = ["doing_nothing", "appraise", "Appraisal"]
+__all__ = ["doing_nothing", "appraise", "Appraisal", "economics_rows", "is_programme", "summary_of", "write_and_summarise", "write_comparison"]
 
-ECONOMIC_METRICS = ("qalys", "savings", "cost", "net_cost", "npv", "icer", "cost_per_adopter", "roi")
+
+def is_programme(scenario: Scenario) -> bool:
+    """Does the scenario run a programme: interventions, an [economics] table, or seeds with a stated cost?
+
+    Seeds at the default unit cost are how a plain spread run starts, not a programme in money: they
+    get no economics table (it would value nothing and call a unit cost GBP).
+    """
+    seeding = scenario.seeding
+    costed_seeds = "cost" in seeding.model_fields_set and (
+        seeding.count > 0 or seeding.budget is not None or bool(seeding.nodes)
+    )
+    return bool(scenario.interventions) or scenario.economics is not None or costed_seeds
 
 
 def doing_nothing(scenario: Scenario) -> Scenario:
@@ -36,28 +53,132 @@ def doing_nothing(scenario: Scenario) -> Scenario:
 class Appraisal:
     runs: list[Result]
     baselines: list[Result]
-    economics: pd.DataFrame  # metric, mean, ci_low, ci_high (+ verdicts)
+    economics: pd.DataFrame  # metric, mean, ci_low, ci_high, note (from ``table``; attrs: quadrants, population)
     inequality: pd.DataFrame  # behaviour, arm, Q1..Q5, sii, gap (final round), means over replicates
     tipping: pd.DataFrame  # behaviour, share of runs that tipped, mean tipping round
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per replicate (economics.parquet)
+    metadata: dict = field(default_factory=dict)  # horizon, discounting, currency, price year, population
+    valued: list = field(default_factory=list)  # the EconomicResult of each replicate
 
 
-def appraise(scenario: Scenario, replicates: int, graph=None, on_done=None) -> Appraisal:
+def _with_classes(scenario: Scenario, graph, spec: economics.EconomicsSpec):
+    """The graph with each person's valuation class (age band x eligibility) and a scenario reporting it."""
+    if not hasattr(graph, "nodes") or graph.number_of_nodes() == 0 or not spec.behaviours:
+        return scenario, graph
+    nodes = list(graph.nodes)
+    first = graph.nodes[nodes[0]]
+
+    def attribute_of(name):
+        if name not in first:
+            return None
+        values = [graph.nodes[v].get(name) for v in nodes]
+        return None if any(v is None for v in values) else np.array(values, dtype=object)
+
+    names = [b.name for b in scenario.behaviours]
+    labels = economics.person_classes(spec, names, attribute_of, len(nodes))
+    graph = graph.copy()
+    for v, label in zip(nodes, labels, strict=True):
+        graph.nodes[v][economics.CLASS_ATTRIBUTE] = label
+    groups = scenario.groups if scenario.groups is not None else [a for a in DEFAULT_GROUP_ATTRIBUTES if a in first]
+    return scenario.model_copy(update={"groups": [*groups, economics.CLASS_ATTRIBUTE]}), graph
+
+
+def _without_classes(result: Result) -> Result:
+    """The result as the scenario reports it: the valuation-class groups taken out again."""
+    keep = [g for g, label in enumerate(result.groups) if not label.startswith(f"{economics.CLASS_ATTRIBUTE}=")]
+    if len(keep) == len(result.groups):
+        return result
+    groups = [result.groups[g] for g in keep]
+    scenario = result.scenario.model_copy(
+        update={"groups": [a for a in (result.scenario.groups or []) if a != economics.CLASS_ATTRIBUTE] or None}
+    )
+    return dataclasses.replace(
+        result, scenario=scenario, history=result.history[:, :, keep], groups=groups,
+        group_sizes={g: result.group_sizes[g] for g in groups},
+    )
+
+
+def economics_rows(valued: list, runs: list[Result]) -> pd.DataFrame:
+    """The per-replicate economics table: one row per replicate, discounted, against doing nothing."""
+    rows = []
+    for r, (v, run) in enumerate(zip(valued, runs, strict=True)):
+        rows.append(
+            {
+                "replicate": r,
+                "seed": int(run.scenario.seed),
+                "incremental_cost": v.net_cost,
+                "incremental_qalys": v.qalys,
+                "costs_avoided": v.savings,
+                "net_monetary_benefit": v.net_monetary_benefit,
+                "programme_cost": v.cost,
+                "programme_cost_undiscounted": v.undiscounted["cost"],
+                "people_reached": v.people_reached,
+                "associational_qalys": v.associational["qalys"],
+                "associational_savings": v.associational["savings"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["people_reached"] = table["people_reached"].astype(float)
+    return table
+
+
+def appraise(scenario: Scenario, replicates: int, graph=None, on_done=None, workers: int = 1) -> Appraisal:
+    """Run ``scenario`` and doing nothing ``replicates`` times with paired seeds; value and tabulate them.
+
+    ``workers`` processes run the replicates (``run_replicates``); the results do not depend on it.
+    """
     if graph is None:
         graph = build_graph(scenario)
-    runs = run_replicates(scenario, replicates, graph=graph, on_done=on_done)
-    baselines = run_replicates(doing_nothing(scenario), replicates, graph=graph, on_done=on_done)
     spec = scenario.economics or economics.EconomicsSpec()
-    valued = [economics.from_result(r, b, spec) for r, b in zip(runs, baselines, strict=True)]
-    rows = []
-    for metric in ECONOMIC_METRICS:
-        values = np.array([getattr(v, metric) for v in valued], dtype=float)
-        finite = values[np.isfinite(values)]
-        mean, low, high = mean_interval(finite) if len(finite) else (np.nan, np.nan, np.nan)
-        rows.append({"metric": metric, "mean": mean, "ci_low": low, "ci_high": high})
-    verdicts = pd.Series([v.verdict for v in valued]).value_counts()
-    table = pd.DataFrame(rows)
-    table.attrs["verdicts"] = verdicts.to_dict()
-    return Appraisal(runs, baselines, table, _inequality(runs, baselines), _tipping(runs))
+    valued_scenario, graph = _with_classes(scenario, graph, spec)
+    runs = run_replicates(valued_scenario, replicates, graph=graph, on_done=on_done, workers=workers)
+    baselines = run_replicates(doing_nothing(valued_scenario), replicates, graph=graph, on_done=on_done, workers=workers)
+    valued = [
+        economics.from_result(r, b, spec.draw(r.scenario.seed)) for r, b in zip(runs, baselines, strict=True)
+    ]
+    runs, baselines = [_without_classes(r) for r in runs], [_without_classes(b) for b in baselines]
+    table = economics_rows(valued, runs)
+    population = runs[0].group_sizes["all"]
+    horizon_years = scenario.steps * scenario.weeks_per_step / 52.0
+    metadata = {**spec.metadata(horizon_years), "population": str(population), "replicates": str(replicates)}
+    summary = summary_of(table, metadata)
+    summary.attrs["verdicts"] = pd.Series([v.verdict for v in valued]).value_counts().to_dict()
+    summary.attrs["metadata"] = metadata
+    summary.attrs["notes"] = sorted({note for v in valued for note in v.notes})
+    return Appraisal(runs, baselines, summary, _inequality(runs, baselines), _tipping(runs), table, metadata, valued)
+
+
+def summary_of(table: pd.DataFrame, metadata: dict) -> pd.DataFrame:
+    """The headline economics table of a per-replicate table and its metadata (``experiments.cea``)."""
+    thresholds = [float(t) for t in metadata.get("thresholds", "20000,30000").split(",")]
+    population = float(metadata["population"]) if "population" in metadata else None
+    summary = cea.summarise(table, thresholds, population=population)
+    summary.attrs["metadata"] = dict(metadata)
+    return summary
+
+
+def write_and_summarise(appraisal: Appraisal, out) -> tuple[pd.DataFrame, object]:
+    """Write ``economics.parquet`` under ``out`` and return the table computed back from the file."""
+    from pathlib import Path
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = cea.write_economics(appraisal.table, out / "economics.parquet", appraisal.metadata)
+    table, metadata = cea.read_economics(path)
+    summary = summary_of(table, metadata)
+    summary.attrs["verdicts"] = appraisal.economics.attrs.get("verdicts", {})
+    summary.attrs["notes"] = appraisal.economics.attrs.get("notes", [])
+    return summary, path
+
+
+def write_comparison(appraisals: dict[str, Appraisal], out) -> object:
+    """Several programmes' per-replicate tables in one ``economics.parquet`` (column ``programme``)."""
+    from pathlib import Path
+
+    tables = [a.table.assign(programme=name) for name, a in appraisals.items()]
+    first = next(iter(appraisals.values()))
+    metadata = {**first.metadata, "programmes": ",".join(appraisals)}
+    return cea.write_economics(pd.concat(tables, ignore_index=True), Path(out) / "economics.parquet", metadata)
 
 
 def _inequality(runs: list[Result], baselines: list[Result]) -> pd.DataFrame:

@@ -485,6 +485,10 @@ def report(root, out=None) -> Path:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such results folder")
+    if not (root / "sweep.json").exists() and (root / "economics.parquet").exists():
+        from .report_economics import economics_report  # a `run` or `compare` folder: CE plane and CEAC
+
+        return economics_report(root, out)
     store = Store(root)
     info = store.info()
     if not info:

@@ -9,17 +9,27 @@ from rich.table import Table
 
 from .intervals import NO_INTERVAL, Interval, format_interval
 
-MONEY = {"savings", "cost", "net_cost", "npv", "icer", "cost_per_adopter"}
 LABELS = {
-    "qalys": "QALYs gained (discounted)",
-    "savings": "health-care costs avoided, GBP",
-    "cost": "programme cost, GBP",
-    "net_cost": "net cost, GBP",
-    "npv": "net present value, GBP",
-    "icer": "cost per QALY (ICER), GBP",
-    "cost_per_adopter": "cost per adopter gained, GBP",
-    "roi": "return on investment",
+    "programme_cost": "programme cost",
+    "costs_avoided": "health-care costs avoided",
+    "incremental_cost": "incremental cost (programme - avoided)",
+    "incremental_qalys": "incremental QALYs",
+    "icer": "ICER, cost per QALY (ratio of means)",
+    "cost_per_person_reached": "cost per person reached (undiscounted)",
+    "associational_qalys": "QALYs, associational values (not counted)",
+    "associational_costs_avoided": "costs avoided, associational (not counted)",
 }
+#: metrics that scale with the population (per person, per 100,000); ratios do not
+UNSCALED = {"icer", "cost_per_person_reached"}
+
+
+def _label(metric: str, currency: str) -> str:
+    if metric.startswith("net_monetary_benefit@"):
+        return f"net monetary benefit at {currency} {float(metric.split('@')[1]):,.0f}/QALY"
+    if metric.startswith("net_health_benefit@"):
+        return f"net health benefit (QALYs) at {currency} {float(metric.split('@')[1]):,.0f}/QALY"
+    label = LABELS.get(metric, metric)
+    return label if "QALY" in label and "cost" not in label else f"{label}, {currency}"
 
 
 def number(x, digits: int = 3) -> str:
@@ -31,6 +41,7 @@ def number(x, digits: int = 3) -> str:
 
 
 def finals_table(summary: pd.DataFrame, title: str) -> Table:
+    """Final adoption per behaviour and group; one replicate gets no interval, and says so."""
     table = Table(title=title)
     for col in ("behaviour", "group", "mean", "95% interval"):
         table.add_column(col, justify="left" if col == "behaviour" else "right")
@@ -40,16 +51,58 @@ def finals_table(summary: pd.DataFrame, title: str) -> Table:
     return table
 
 
+def economics_caption(meta: dict, replicates: int) -> str:
+    """What every economics table must say: horizon, discounting, currency, price year, scaling, intervals."""
+    horizon = float(meta.get("horizon_years", "nan"))
+    lines = [
+        f"horizon {horizon:g} years; discounted {float(meta['discount_costs']):.1%} a year for costs, "
+        f"{float(meta['discount_effects']):.1%} for QALYs; {meta['currency']}, {meta['price_year']}",
+        f"against doing nothing with the same seeds; per person = total / {int(float(meta['population'])):,} residents; "
+        "per 100,000 = per person x 100,000",
+    ]
+    if replicates < 2:
+        lines.append(f"{NO_INTERVAL}: run with --replicates 30 or more for intervals")
+    else:
+        lines.append(f"95% intervals: paired bootstrap over {replicates} replicates (percentile)")
+    if meta.get("probabilistic") == "true":
+        lines.append("values drawn per replicate (probabilistic sensitivity analysis)")
+    return "\n".join(lines)
+
+
 def economics_table(economics: pd.DataFrame, title: str) -> Table:
+    """The headline economics table (computed from the per-replicate table by ``experiments.cea``)."""
+    meta = economics.attrs.get("metadata", {})
+    currency = meta.get("currency", "GBP")
+    replicates = int(economics.attrs.get("replicates", 1))
+    population = economics.attrs.get("population")
     table = Table(title=title)
-    for col in ("against doing nothing", "mean", "95% interval"):
+    columns = ["against doing nothing", "total (mean)"]
+    if replicates >= 2:
+        columns.append("95% interval")
+    columns += ["per person", "per 100,000"] if population else []
+    for col in columns:
         table.add_column(col, justify="left" if col.startswith("against") else "right")
-    for row in economics.itertuples():
-        bounds = f"{number(row.ci_low)} - {number(row.ci_high)}" if row.ci_low == row.ci_low else NO_INTERVAL
-        table.add_row(LABELS.get(row.metric, row.metric), number(row.mean), bounds)
-    verdicts = economics.attrs.get("verdicts")
-    if verdicts:
-        table.caption = "verdicts over runs: " + ", ".join(f"{k} {v}" for k, v in verdicts.items())
+    for row in economics.to_dict(orient="records"):
+        metric = row["metric"]
+        if metric == "icer" and row["mean"] != row["mean"]:  # NaN: say the quadrant instead of a ratio
+            cells = [_label(metric, currency), row["note"]]
+        else:
+            cells = [_label(metric, currency), number(row["mean"])]
+        if replicates >= 2:
+            cells.append("-" if row["ci_low"] != row["ci_low"] else f"{number(row['ci_low'])} - {number(row['ci_high'])}")
+        if population:
+            scaled = metric not in UNSCALED
+            cells += [number(row["mean"] / population, 4) if scaled else "", number(row["mean"] / population * 1e5) if scaled else ""]
+        table.add_row(*cells)
+    caption = [economics_caption(meta, replicates)] if meta else []
+    icer_note = economics.set_index("metric")["note"].get("icer", "")
+    if icer_note:
+        caption.append(f"quadrant of the mean: {icer_note}")
+    quadrants = economics.attrs.get("quadrants")
+    if quadrants and replicates >= 2:
+        caption.append("replicates by quadrant: " + ", ".join(f"{k} {v}" for k, v in quadrants.items()))
+    caption += economics.attrs.get("notes", [])
+    table.caption = "\n".join(caption)
     return table
 
 

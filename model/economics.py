@@ -1,17 +1,20 @@
 """Health economics of a run: QALYs gained, health-care costs avoided, what the programme cost.
 
-What: per person-year spent adopting a behaviour (the healthy state: active, eating well, drinking
-within guidelines, not smoking, socially connected) a person gains ``qaly_gain`` QALYs and avoids
-``cost_avoided`` GBP of health-care spending. ``evaluate`` sets a programme's adopter counts against
-a baseline (doing nothing), discounts QALYs and money separately, and returns the decision numbers
-a Health and Wellbeing Board asks for: NPV, ICER, cost per adopter gained, return on investment, and
-a per-year table. ``savings_in_step`` and ``ReinvestLedger`` serve the reinvest-to-save loop.
+What: per person-year a person spends in a behaviour's *healthy state* (declared by the behaviour's
+``healthy_state``, never read from its name) they gain ``qaly_gain`` QALYs and avoid ``cost_avoided``
+of NHS spending, at the values of their age band, if they are eligible. ``evaluate`` sets a
+programme's counts against a baseline (doing nothing with the same seed), discounts QALYs and money
+separately, and returns the incremental cost (programme spending net of costs avoided), incremental
+QALYs, net monetary and net health benefit at a willingness to pay, the ICER with its quadrant, cost
+per person reached and a per-year table. ``savings_in_step``, ``person_values`` and ``ReinvestLedger``
+serve the reinvest-to-save loop. Estimators over replicates (ratio of means, bootstrap, CEAC) live in
+``experiments.cea``.
 
 Why these conventions: UK appraisal practice (HM Treasury Green Book; NICE methods, PMG36) values
-costs and health effects over time with separate discount rates; the issue asks for 3.5% a year for
-costs and 1.5% for health effects by default, both settable. Every default below is editable and
-carries its source; figures with no source are marked PLAUSIBLE (see docs/economics.md and
-../shared/notes/town-and-economics.md sections 5.1-5.3).
+costs and health effects over time with separate discount rates (3.5% costs, 1.5% health by default,
+both settable); net monetary benefit (Stinnett & Mullahy 1998) is ``lambda x QALYs - incremental cost``.
+Values whose evidence is associational are left out of the headline unless asked for, and reported
+apart. Sources: docs/economics.md and ``model.economic_values``.
 
 Time convention: a step lasts ``weeks_per_step`` weeks (52 weeks = one year). Row t of a history is
 the state at the end of step t; rows 1..T each stand for ``weeks_per_step / 52`` person-years of
@@ -23,96 +26,45 @@ weeks_per_step / 52): annual discounting applied at fractional years (see ``disc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+
+from .economic_results import EconomicResult, decide, quadrant
+from .economic_values import AGE_BANDS, VALUES, BandValues, BehaviourEconomics, Eligibility
 
 __all__ = [
+    "AGE_BANDS",
+    "BandValues",
     "BehaviourEconomics",
+    "CLASS_ATTRIBUTE",
     "DEFAULTS",
+    "Eligibility",
     "PRESETS",
     "ReinvestSpec",
     "EconomicsSpec",
     "EconomicResult",
     "ReinvestLedger",
+    "VALUES",
     "discount_factors",
     "evaluate",
     "from_result",
+    "person_classes",
+    "person_values",
+    "quadrant",
     "savings_in_step",
 ]
 
 WEEKS_PER_YEAR = 52.0
 Rate = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-
-
-class BehaviourEconomics(BaseModel):
-    """Value of one person-year spent adopting a behaviour.
-
-    Attributes:
-        qaly_gain: QALYs gained per person-year adopting (a utility increment, -1..1).
-        cost_avoided: health-care spending avoided per person-year adopting, GBP (source-year prices).
-        source: where the two numbers come from (free text; "PLAUSIBLE" marks unsourced values).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    qaly_gain: float = Field(0.0, ge=-1.0, le=1.0, allow_inf_nan=False)
-    cost_avoided: float = Field(0.0, allow_inf_nan=False)
-    source: str = ""
-
-
-#: Defaults for the named behaviours (adopting = the healthy state). Sources in docs/economics.md.
-DEFAULTS: dict[str, BehaviourEconomics] = {
-    "activity": BehaviourEconomics(
-        qaly_gain=0.03,
-        cost_avoided=75.0,
-        source=(
-            "QALY derived: low end of +0.026..+0.072 EQ-5D for higher activity (Anokye et al., BMC Public Health "
-            "2012;12:624; Maheswaran et al., JECH 2013). Cost derived: NHS UK GBP 0.9bn / 11.9m inactive adults "
-            "(Scarborough et al., J Public Health 2011;33:527), 2006/07 prices."
-        ),
-    ),
-    "diet": BehaviourEconomics(
-        qaly_gain=0.005,
-        cost_avoided=50.0,
-        source=(
-            "PLAUSIBLE: QALY 0..0.01 ('small', Maheswaran et al. 2013; no value published). Cost 0..155: upper end "
-            "GBP 5.8bn diet-attributable NHS cost (Scarborough 2011) / about 37m UK adults not eating 5-a-day "
-            "(72% of about 52m); most of it runs through obesity, so about a third is taken."
-        ),
-    ),
-    "alcohol": BehaviourEconomics(
-        qaly_gain=0.015,
-        cost_avoided=300.0,
-        source=(
-            "QALY PLAUSIBLE: 0.01..0.02 for drinking within 14 units (high-risk drinkers who cut down gained "
-            "0.04..0.06: Essex et al., Qual Life Res 2014). Cost derived: NHS UK GBP 3.3bn (Scarborough 2011) / "
-            "over 10m increasing- or higher-risk drinkers in England (PHE alcohol evidence review 2016)."
-        ),
-    ),
-    "smoking": BehaviourEconomics(
-        qaly_gain=0.03,
-        cost_avoided=380.0,
-        source=(
-            "QALY derived: average smoker vs never (Vogl et al., BMC Public Health 2012;12:203; Maheswaran 2013). "
-            "Cost derived: NHS England GBP 1.9bn / about 5.0m adult smokers (ASH/Landman Economics 2024); add "
-            "GBP 240 for social care (NHS+PSS perspective: 620)."
-        ),
-    ),
-    "connection": BehaviourEconomics(
-        qaly_gain=0.05,
-        cost_avoided=885.0,
-        source=(
-            "QALY derived: between social isolation 0.04 and loneliness 0.07 EQ-5D (Koenig & Hajek, HQLO 2024). "
-            "Cost sourced as an association, not a causal effect: lonely people's GP, outpatient and inpatient "
-            "costs are about GBP 885 a year higher (Morrish, Spencer & Medina-Lara, PLoS One 2025;20:e0327671)."
-        ),
-    ),
-}
-
+#: node attribute ``experiments.programme`` adds so that histories count people per valuation class
+CLASS_ATTRIBUTE = "economics_class"
+#: the old name of the library (it is keyed by healthy state, not by behaviour name)
+DEFAULTS = VALUES
+PSA_STREAM = 0x50_5341  # "PSA": the stream of per-replicate value draws, beside the replicate's seed
 
 class ReinvestSpec(BaseModel):
     """Reinvest to save: a share of realised savings, after a lag, funds more recruitment and campaigns.
@@ -139,17 +91,22 @@ PRESETS: dict[str, dict] = {
 
 
 class EconomicsSpec(BaseModel):
-    """How to value a run. Every field is editable; defaults follow the issue and UK guidance.
+    """How to value a run. Every field is editable; defaults follow UK guidance (docs/economics.md).
 
     Attributes:
-        behaviours: per behaviour name, its ``BehaviourEconomics``; a name not given here falls back
-            to ``DEFAULTS`` by name, and otherwise counts for nothing (zero QALYs, zero savings).
+        behaviours: per behaviour name, how it is valued (``BehaviourEconomics``: ``values`` names a
+            state of ``VALUES``; ``healthy_state`` is required). A behaviour not listed counts for nothing.
         discount_costs: annual discount rate for money (3.5%: Green Book STPR; NICE reference case).
-        discount_effects: annual discount rate for QALYs (1.5%: Green Book health rate, as the issue
-            asks; NICE uses 3.5%, or 1.5% for large sustained effects).
+        discount_effects: annual discount rate for QALYs (1.5%: Green Book health rate; NICE 3.5%).
         weeks_per_step: length of one model step in weeks.
-        qaly_value: GBP per QALY used to monetise health in the NPV and as the ICER threshold (20,000:
-            NICE's lower threshold; 70,000 is the Green Book value, preset "green_book").
+        qaly_value: willingness to pay per QALY for the verdict (20,000: NICE's lower threshold).
+        thresholds: willingness-to-pay values at which net monetary and net health benefit are reported
+            (NICE's 20,000 and 30,000).
+        include_associational: count values whose evidence is associational in the headline (default no:
+            they are reported apart).
+        probabilistic: draw the values per replicate from their distributions (probabilistic sensitivity
+            analysis: beta for QALYs, gamma for costs, from the replicate's seed).
+        currency, price_year: what the money is in (reported with every table).
         reinvest: the reinvest-to-save settings.
     """
 
@@ -160,7 +117,27 @@ class EconomicsSpec(BaseModel):
     discount_effects: Rate = 0.015
     weeks_per_step: float = Field(1.0, gt=0.0, allow_inf_nan=False)
     qaly_value: float = Field(20_000.0, ge=0.0, allow_inf_nan=False)
+    thresholds: list[Annotated[float, Field(gt=0.0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [20_000.0, 30_000.0], min_length=1
+    )
+    include_associational: bool = False
+    probabilistic: bool = False
+    currency: str = "GBP"
+    price_year: str = "source-year prices, 2006/07 to 2024, not inflated"
     reinvest: ReinvestSpec = Field(default_factory=ReinvestSpec)
+
+    @model_validator(mode="after")
+    def _explicit_states(self):
+        for name, value in self.behaviours.items():
+            try:
+                resolved = value.resolved()
+            except ValueError as exc:
+                raise ValueError(f"behaviours.{name}: {exc}") from None
+            if resolved.healthy_state is None:
+                raise ValueError(
+                    f"behaviours.{name}: say which state is healthy: healthy_state = 'adopting' or 'not_adopting'"
+                )
+        return self
 
     @classmethod
     def preset(cls, name: Literal["nice", "nice_high", "green_book"], **changes) -> EconomicsSpec:
@@ -169,26 +146,135 @@ class EconomicsSpec(BaseModel):
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
         return cls.model_validate({**PRESETS[name], **changes})
 
-    def for_behaviour(self, name: str) -> BehaviourEconomics:
-        """The values used for behaviour ``name``: given, else the default of that name, else zero."""
-        if name in self.behaviours:
-            return self.behaviours[name]
-        return DEFAULTS.get(name, BehaviourEconomics(source="no default for this name: zero"))
+    def for_behaviour(self, name: str) -> BehaviourEconomics | None:
+        """The values of behaviour ``name`` (library figures filled in), or None: not valued."""
+        value = self.behaviours.get(name)
+        return None if value is None else value.resolved()
 
-    def per_step(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(QALYs, GBP avoided) per person per step adopting, one entry per behaviour name."""
-        years = self.weeks_per_step / WEEKS_PER_YEAR
-        values = [self.for_behaviour(nm) for nm in names]
-        return (
-            np.array([v.qaly_gain for v in values]) * years,
-            np.array([v.cost_avoided for v in values]) * years,
-        )
+    def counted(self, value: BehaviourEconomics | None) -> bool:
+        """Does this behaviour's value enter the headline?"""
+        return value is not None and (self.include_associational or value.evidence != "associational")
+
+    def draw(self, seed: int) -> EconomicsSpec:
+        """The spec with every value drawn once from its distribution (PSA), keyed by ``seed``.
+
+        QALY gains are beta-distributed and costs gamma-distributed with the given mean and sd (method
+        of moments; Briggs, Claxton & Sculpher 2006, ch. 4); a draw scales the behaviour's age-band
+        values by the same factor. Without ``probabilistic`` (or with all sds 0) the spec itself.
+        """
+        if not self.probabilistic:
+            return self
+        rng = np.random.default_rng([int(seed), PSA_STREAM])
+        drawn = {}
+        for name in sorted(self.behaviours):
+            v = self.behaviours[name].resolved()
+            fq = _factor(rng, "beta", v.qaly_gain or 0.0, v.qaly_gain_sd or 0.0)
+            fc = _factor(rng, "gamma", v.cost_avoided or 0.0, v.cost_avoided_sd or 0.0)
+            bands = {b: BandValues(qaly_gain=bv.qaly_gain * fq, cost_avoided=bv.cost_avoided * fc) for b, bv in v.by_age_band.items()}
+            drawn[name] = v.model_copy(
+                update={"qaly_gain": (v.qaly_gain or 0.0) * fq, "cost_avoided": (v.cost_avoided or 0.0) * fc, "by_age_band": bands}
+            )
+        return self.model_copy(update={"behaviours": drawn, "probabilistic": False})
+
+    def metadata(self, horizon_years: float) -> dict[str, str]:
+        """What a table of these values must say: horizon, discounting, currency, price year."""
+        return {
+            "horizon_years": f"{horizon_years:g}",
+            "discount_costs": f"{self.discount_costs:g}",
+            "discount_effects": f"{self.discount_effects:g}",
+            "currency": self.currency,
+            "price_year": self.price_year,
+            "thresholds": ",".join(f"{t:g}" for t in self.thresholds),
+            "include_associational": str(self.include_associational).lower(),
+            "probabilistic": str(self.probabilistic).lower(),
+        }
+
+
+def _factor(rng: np.random.Generator, dist: str, mean: float, sd: float) -> float:
+    """A draw divided by its mean: beta (mean in (0, 1)) or gamma (mean > 0), by the method of moments."""
+    if sd <= 0 or mean == 0:
+        return 1.0
+    if dist == "beta" and 0 < abs(mean) < 1:
+        m = abs(mean)
+        common = m * (1 - m) / sd**2 - 1
+        if common <= 0:
+            raise ValueError(f"a QALY value of {mean:g} cannot have sd {sd:g} (beta needs sd^2 < m(1 - m))")
+        return float(rng.beta(m * common, (1 - m) * common)) / m
+    m = abs(mean)
+    return float(rng.gamma((m / sd) ** 2, sd**2 / m)) / m
 
 
 def _spec(spec) -> EconomicsSpec:
     if spec is None:
         return EconomicsSpec()
     return spec if isinstance(spec, EconomicsSpec) else EconomicsSpec.model_validate(spec)
+
+
+# --- who is valued at what: classes of people (age band x eligibility) ------------------------------
+Class = tuple[str | None, tuple[bool, ...]]  # (age band or None, eligible per behaviour)
+
+
+def _class_label(band: str | None, eligible) -> str:
+    return f"{band if band is not None else '-'}|{''.join('1' if e else '0' for e in eligible)}"
+
+
+def _parse_class(label: str) -> Class:
+    band, flags = label.rsplit("|", 1)
+    return (None if band == "-" else band), tuple(f == "1" for f in flags)
+
+
+def person_classes(spec, names: list[str], attribute_of: Callable[[str], np.ndarray | None], n: int) -> list[str]:
+    """Each person's valuation class label: age band and, per behaviour, eligible or not.
+
+    ``attribute_of(name)`` gives a node attribute for everyone (or None when people lack it).
+    """
+    spec = _spec(spec)
+    bands = attribute_of("age_band")
+    flags = np.ones((len(names), n), dtype=bool)
+    for b, name in enumerate(names):
+        value = spec.for_behaviour(name)
+        if value is None or value.eligible is None:
+            continue
+        attr = attribute_of(value.eligible.attribute)
+        if attr is None and value.eligible.attribute == "age_band":
+            continue  # no age bands known: everyone counts as an adult (the result's notes say so)
+        if attr is None:
+            raise ValueError(f"economics.behaviours.{name}.eligible: people do not carry the attribute {value.eligible.attribute!r}")
+        allowed = {str(v) for v in value.eligible.values}
+        flags[b] = np.isin(np.asarray(attr).astype(str), list(allowed))
+    return [_class_label(None if bands is None else str(bands[i]), flags[:, i]) for i in range(n)]
+
+
+def _class_values(spec: EconomicsSpec, names: list[str], classes: list[Class]):
+    """(QALYs, cost avoided) per person-year, shape (behaviours, classes): counted, and associational apart."""
+    B, C = len(names), len(classes)
+    q, s = np.zeros((B, C)), np.zeros((B, C))
+    qa, sa = np.zeros((B, C)), np.zeros((B, C))
+    for b, name in enumerate(names):
+        value = spec.for_behaviour(name)
+        if value is None:
+            continue
+        sign = 1.0 if value.healthy_state == "adopting" else -1.0
+        target = (q, s) if spec.counted(value) else (qa, sa)
+        for c, (band, eligible) in enumerate(classes):
+            if eligible[b]:
+                qv, sv = value.band(band)
+                target[0][b, c], target[1][b, c] = sign * qv, sign * sv
+    return q, s, qa, sa
+
+
+def person_values(spec, names: list[str], attribute_of: Callable[[str], np.ndarray | None], n: int):
+    """Per person (behaviours, people): QALYs and cost avoided per person-year *adopting*, counted values only.
+
+    Negative where the healthy state is not adopting. The reinvest-to-save loop books savings with it.
+    """
+    spec = _spec(spec)
+    labels = person_classes(spec, names, attribute_of, n)
+    distinct = sorted(set(labels))
+    q, s, _, _ = _class_values(spec, names, [_parse_class(c) for c in distinct])
+    index = {c: i for i, c in enumerate(distinct)}
+    code = np.array([index[c] for c in labels], dtype=np.int64)
+    return q[:, code], s[:, code]
 
 
 class _DiscountArgs(BaseModel):
@@ -211,80 +297,20 @@ def discount_factors(steps: int, rate: float, weeks_per_step: float = 1.0) -> np
     return (1.0 + rate) ** -years
 
 
-@dataclass(frozen=True)
-class EconomicResult:
-    """Discounted totals of a programme against doing nothing (GBP, QALYs).
-
-    Attributes:
-        qalys: incremental QALYs, discounted at ``discount_effects``.
-        savings: health-care costs avoided, discounted at ``discount_costs``.
-        cost: intervention spending, discounted at ``discount_costs``.
-        net_cost: cost - savings (negative: the programme saves more than it costs).
-        npv: qaly_value x qalys + savings - cost.
-        icer: net_cost / qalys when qalys > 0, else NaN (read it with ``verdict``).
-        verdict: "dominant" (more QALYs, saves money), "cost-effective" (ICER <= qaly_value),
-            "not cost-effective", "dominated" (no more QALYs, costs more), "cost-saving, no QALY gain",
-            or "no effect".
-        cost_per_adopter: undiscounted cost / adopters gained at the end (summed over behaviours);
-            NaN when no adopter was gained.
-        roi: (savings - cost) / cost, discounted; NaN when nothing was spent.
-        adopters_gained: final adopters minus baseline, per behaviour.
-        undiscounted: the same sums before discounting (qalys, savings, cost).
-        by_year: per-year table (year 1 = the first year).
-        by_behaviour: discounted QALYs and savings per behaviour.
-    """
-
-    qalys: float
-    savings: float
-    cost: float
-    net_cost: float
-    npv: float
-    icer: float
-    verdict: str
-    cost_per_adopter: float
-    roi: float
-    adopters_gained: dict[str, float]
-    undiscounted: dict[str, float]
-    by_year: pd.DataFrame = field(repr=False)
-    by_behaviour: pd.DataFrame = field(repr=False)
-
-    def summary(self) -> dict[str, float | str]:
-        """The headline numbers as a flat dict (for tables and sweeps)."""
-        return {
-            "qalys": self.qalys,
-            "savings": self.savings,
-            "cost": self.cost,
-            "net_cost": self.net_cost,
-            "npv": self.npv,
-            "icer": self.icer,
-            "verdict": self.verdict,
-            "cost_per_adopter": self.cost_per_adopter,
-            "roi": self.roi,
-        }
-
-
-def _verdict(qalys: float, net_cost: float, threshold: float, eps: float = 1e-12) -> tuple[float, str]:
-    if qalys > eps:
-        icer = net_cost / qalys
-        if net_cost < 0:
-            return icer, "dominant"
-        return icer, "cost-effective" if icer <= threshold else "not cost-effective"
-    if net_cost > eps or (qalys < -eps and net_cost >= 0):
-        return math.nan, "dominated"
-    if net_cost < -eps:
-        return math.nan, "cost-saving, no QALY gain"
-    return math.nan, "no effect" if abs(qalys) <= eps else "dominated"
-
-
-def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> EconomicResult:
+def evaluate(adopters, baseline_adopters, costs, spec=None, names=None, classes=None, people_gained=None) -> EconomicResult:
     """Discounted economics of a programme against a baseline.
 
     Args:
-        adopters: (steps + 1, behaviours) adopter counts (people) with the programme.
-        baseline_adopters: the same shape (or one row per behaviour, held constant) without it.
-        costs: (steps + 1,) intervention spending per step, GBP (row 0: at the start); None = nothing.
-        spec: an ``EconomicsSpec`` or a dict for one (None = defaults).
-        names: behaviour names, one per column (values looked up by name).
+        adopters: adopter counts (people) with the programme, (steps + 1, behaviours) or, per valuation
+            class, (steps + 1, behaviours, classes).
+        baseline_adopters: the same shape (or one row, held constant) without it.
+        costs: (steps + 1,) programme spending per step (row 0: at the start); None = nothing.
+        spec: an ``EconomicsSpec`` or a dict for one (None = defaults: nothing valued).
+        names: behaviour names, one per column (values looked up in ``spec.behaviours``).
+        classes: one label per class column (``person_classes`` labels, or (band, eligible) pairs);
+            default one class of eligible people with no known age band.
+        people_gained: people in a healthy state at the end beyond the baseline, for cost per adopter
+            (with one behaviour and none given: its final gain).
 
     Raises:
         pydantic.ValidationError: an invalid spec (the message names the field).
@@ -292,17 +318,25 @@ def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> Econo
     """
     spec = _spec(spec)
     adopters = np.asarray(adopters, dtype=float)
-    if adopters.ndim != 2:
-        raise ValueError(f"adopters must be (steps + 1, behaviours), got shape {adopters.shape}")
-    T1, B = adopters.shape
-    baseline = (
-        np.broadcast_to(np.asarray(baseline_adopters, dtype=float), adopters.shape)
-        if baseline_adopters is not None
-        else np.zeros_like(adopters)
-    )
+    if adopters.ndim == 2:
+        adopters = adopters[:, :, None]
+    if adopters.ndim != 3:
+        raise ValueError(f"adopters must be (steps + 1, behaviours[, classes]), got shape {adopters.shape}")
+    T1, B, C = adopters.shape
+    base = np.asarray(baseline_adopters if baseline_adopters is not None else 0.0, dtype=float)
+    if base.ndim == 2 and C == 1 and base.shape[-1] == B:
+        base = base[..., None]
+    elif base.ndim == 1 and base.shape == (B,):
+        base = base[:, None]
+    baseline = np.broadcast_to(base, adopters.shape)
     names = [f"behaviour{b}" for b in range(B)] if names is None else list(names)
     if len(names) != B:
         raise ValueError(f"names has {len(names)} entries for {B} behaviour columns")
+    if classes is None:
+        classes = [(None, (True,) * B)] * C
+    classes = [_parse_class(c) if isinstance(c, str) else (c[0], tuple(c[1])) for c in classes]
+    if len(classes) != C:
+        raise ValueError(f"classes has {len(classes)} entries for {C} class columns")
     costs = np.zeros(T1) if costs is None else np.asarray(costs, dtype=float)
     if costs.shape != (T1,):
         raise ValueError(f"costs must have shape ({T1},) like the adopters' rows, got {costs.shape}")
@@ -311,13 +345,16 @@ def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> Econo
 
     gained = adopters - baseline
     gained[0] = 0.0  # row 0 is an instant, not a step of person-time
-    q_step, s_step = spec.per_step(names)
-    qalys = gained * q_step  # (T1, B)
-    saved = gained * s_step
+    years_per_step = spec.weeks_per_step / WEEKS_PER_YEAR
+    q, s, qa, sa = _class_values(spec, names, classes)
+    qalys = (gained * q).sum(axis=2) * years_per_step  # (T1, B)
+    saved = (gained * s).sum(axis=2) * years_per_step
     d_eff = discount_factors(T1 - 1, spec.discount_effects, spec.weeks_per_step)
     d_cost = discount_factors(T1 - 1, spec.discount_costs, spec.weeks_per_step)
+    assoc_q = float(((gained * qa).sum(axis=2) * years_per_step).sum(axis=1) @ d_eff)
+    assoc_s = float(((gained * sa).sum(axis=2) * years_per_step).sum(axis=1) @ d_cost)
 
-    years = np.floor(np.maximum(np.arange(T1) - 1, 0) * spec.weeks_per_step / WEEKS_PER_YEAR).astype(int) + 1
+    years = np.floor(np.maximum(np.arange(T1) - 1, 0) * years_per_step).astype(int) + 1
     rows = pd.DataFrame(
         {
             "year": years,
@@ -333,45 +370,70 @@ def evaluate(adopters, baseline_adopters, costs, spec=None, names=None) -> Econo
     by_year["net_benefit_discounted"] = (
         spec.qaly_value * by_year["qalys_discounted"] + by_year["savings_discounted"] - by_year["cost_discounted"]
     )
+    values = [spec.for_behaviour(nm) for nm in names]
     by_behaviour = pd.DataFrame(
         {
             "behaviour": names,
-            "qalys": (qalys * d_eff[:, None]).sum(axis=0),
-            "savings": (saved * d_cost[:, None]).sum(axis=0),
+            "qalys": (qalys * d_eff[:, None]).sum(axis=0) + ((gained * qa).sum(axis=2) * years_per_step * d_eff[:, None]).sum(axis=0),
+            "savings": (saved * d_cost[:, None]).sum(axis=0) + ((gained * sa).sum(axis=2) * years_per_step * d_cost[:, None]).sum(axis=0),
+            "counted": [spec.counted(v) for v in values],
+            "evidence": [None if v is None else v.evidence for v in values],
         }
     )
+    notes = [f"behaviour {nm!r} is not valued (no [economics.behaviours.{nm}])" for nm, v in zip(names, values, strict=True) if v is None]
+    if any(band is None for band, _ in classes) and any(v is not None for v in values):
+        notes.append("people carry no age band: everyone is valued at adult values")
 
     Q = float(rows["qalys_discounted"].sum())
     S = float(rows["savings_discounted"].sum())
-    C = float(rows["cost_discounted"].sum())
-    icer, verdict = _verdict(Q, C - S, spec.qaly_value)
-    final_gain = adopters[-1] - baseline[-1]
-    total_gain = float(final_gain.sum())
+    Cst = float(rows["cost_discounted"].sum())
+    icer, where, verdict = decide(Q, Cst - S, spec.qaly_value)
+    final_gain = gained[-1].sum(axis=1) if T1 > 1 else np.zeros(B)
+    if people_gained is None and B == 1:
+        people_gained = float(final_gain[0]) * (1.0 if values[0] is None or values[0].healthy_state == "adopting" else -1.0)
     spent = float(costs.sum())
+    reached = float(people_gained) if people_gained is not None else math.nan
     return EconomicResult(
         qalys=Q,
         savings=S,
-        cost=C,
-        net_cost=C - S,
-        npv=spec.qaly_value * Q + S - C,
+        cost=Cst,
+        net_cost=Cst - S,
+        net_monetary_benefit=spec.qaly_value * Q - (Cst - S),
+        net_health_benefit=Q - (Cst - S) / spec.qaly_value if spec.qaly_value > 0 else math.nan,
         icer=icer,
+        quadrant=where,
         verdict=verdict,
-        cost_per_adopter=spent / total_gain if total_gain > 0 else math.nan,
-        roi=(S - C) / C if C > 0 else math.nan,
+        cost_per_adopter=spent / reached if reached > 0 else math.nan,
+        roi=(S - Cst) / Cst if Cst > 0 else math.nan,
         adopters_gained=dict(zip(names, final_gain.tolist(), strict=True)),
         undiscounted={"qalys": float(qalys.sum()), "savings": float(saved.sum()), "cost": spent},
+        associational={"qalys": assoc_q, "savings": assoc_s},
         by_year=by_year,
         by_behaviour=by_behaviour,
+        notes=tuple(notes),
+        people_reached=reached,
     )
 
 
-def _counts(result, names: list[str], horizon: int) -> np.ndarray:
-    """Adopter counts of a Result for ``names``, padded to ``horizon`` steps by holding the last row."""
-    n = result.group_sizes["all"]
+def _class_columns(result) -> tuple[list[int], list[str] | None]:
+    """History columns that partition people into valuation classes, and their class labels."""
+    prefix = f"{CLASS_ATTRIBUTE}="
+    cols = [g for g, label in enumerate(result.groups) if label.startswith(prefix)]
+    if cols:
+        return cols, [result.groups[g][len(prefix):] for g in cols]
+    cols = [g for g, label in enumerate(result.groups) if label.startswith("age_band=")]
+    if cols:
+        return cols, [result.groups[g][len("age_band="):] for g in cols]
+    return [0], None
+
+
+def _counts(result, names: list[str], horizon: int, cols: list[int]) -> np.ndarray:
+    """(horizon + 1, behaviours, classes) adopter counts, padded by holding the last row."""
+    sizes = np.array([result.group_sizes[result.groups[g]] for g in cols], dtype=float)
     index = [list(result.behaviours).index(nm) for nm in names]
-    counts = np.rint(result.history[:, index, 0] * n)
+    counts = np.rint(result.history[:, index][:, :, cols] * sizes)
     if len(counts) < horizon + 1:  # the run stopped at a steady state: the state holds from then on
-        counts = np.vstack([counts, np.repeat(counts[-1:], horizon + 1 - len(counts), axis=0)])
+        counts = np.concatenate([counts, np.repeat(counts[-1:], horizon + 1 - len(counts), axis=0)])
     return counts
 
 
@@ -390,39 +452,75 @@ def _result_costs(result, horizon: int) -> np.ndarray:
 def from_result(result, baseline_result=None, spec=None) -> EconomicResult:
     """``evaluate`` on ``model.simulate`` results: the programme run against a baseline run.
 
-    Counts are ``history[:, b, "all"] x group_sizes["all"]``. Both runs are taken to the longer of
-    their scenarios' ``steps`` (a run that stopped early at a steady state holds its last state).
-    With no baseline run, the baseline is the behaviours' ``initial`` adopters held constant (no
-    programme, no spread). Spending is ``result.costs`` (per step, GBP) when the result has it, else
-    ``result.cost`` at step 0: give the seeding ``cost`` in GBP for the totals to mean money. The step
-    length is the scenario's ``weeks_per_step`` unless ``spec`` sets it.
+    Counts come from the history per valuation class: the ``economics_class`` groups that
+    ``experiments.programme`` adds (age band x eligibility), else the ``age_band`` groups (eligibility
+    by age band only), else everyone (no age bands: valued at adult values, and the notes say so).
+    Both runs are taken to the longer of their scenarios' ``steps`` (a run that stopped early at a
+    steady state holds its last state). With no baseline run, the baseline is the starting state held
+    constant (no programme, no spread). Spending is ``result.costs`` (per step) when present, else
+    ``result.cost`` at step 0. The step length is the scenario's ``weeks_per_step`` unless ``spec`` sets it.
     """
     spec = _spec(spec)
     step_weeks = getattr(result.scenario, "weeks_per_step", None)
     if step_weeks is not None and "weeks_per_step" not in spec.model_fields_set:
         spec = spec.model_copy(update={"weeks_per_step": float(step_weeks)})
     names = list(result.behaviours)
+    cols, labels = _class_columns(result)
+    if labels is None:
+        classes = [(None, (True,) * len(names))]
+    elif "|" in labels[0]:
+        classes = [_parse_class(c) for c in labels]
+    else:  # age_band groups: eligibility by age band only
+        classes = []
+        for band in labels:
+            flags = []
+            for nm in names:
+                value = spec.for_behaviour(nm)
+                el = None if value is None else value.eligible
+                if el is not None and el.attribute != "age_band":
+                    raise ValueError(
+                        f"economics.behaviours.{nm}.eligible: eligibility by {el.attribute!r} needs the "
+                        f"{CLASS_ATTRIBUTE!r} groups that experiments.programme.appraise adds"
+                    )
+                flags.append(el is None or band in {str(v) for v in el.values})
+            classes.append((band, tuple(flags)))
     horizon = max(result.scenario.steps, result.history.shape[0] - 1)
     if baseline_result is not None:
         missing = [nm for nm in names if nm not in baseline_result.behaviours]
         if missing:
             raise ValueError(f"baseline run has no behaviour {missing[0]!r}")
+        if list(baseline_result.groups) != list(result.groups):
+            raise ValueError("the baseline run reports other groups than the programme run")
         horizon = max(horizon, baseline_result.scenario.steps, baseline_result.history.shape[0] - 1)
-        baseline = _counts(baseline_result, names, horizon)
-    else:
-        n = result.group_sizes["all"]
-        initial = {b.name: b.initial_share * n for b in result.scenario.behaviours}
-        if getattr(result, "initial_adopters", None) is not None:  # observed starting states counted as run
-            initial = dict(zip(result.behaviours, result.initial_adopters.tolist(), strict=True))
-        baseline = np.array([round(initial.get(nm, 0.0)) for nm in names], dtype=float)
-    return evaluate(_counts(result, names, horizon), baseline, _result_costs(result, horizon), spec, names)
+        baseline = _counts(baseline_result, names, horizon, cols)
+    elif len(cols) == 1 and getattr(result, "initial_adopters", None) is not None:  # the starting state held
+        initial = dict(zip(result.behaviours, np.asarray(result.initial_adopters, dtype=float).tolist(), strict=True))
+        baseline = np.array([[initial.get(nm, 0.0)] for nm in names])[None]
+    else:  # the random initial share of every class held constant
+        sizes = np.array([result.group_sizes[result.groups[g]] for g in cols], dtype=float)
+        shares = {}
+        for b in result.scenario.behaviours:
+            if getattr(b, "observed_initial", False):
+                raise ValueError(f"behaviour {b.name!r} starts from observed data: give the doing-nothing run as baseline_result")
+            shares[b.name] = float(getattr(b, "initial_share", b.initial))
+        baseline = np.rint(np.array([shares.get(nm, 0.0) for nm in names])[:, None] * sizes[None, :])[None]
+    people = None
+    reach, base_reach = getattr(result, "people_adopting", None), getattr(baseline_result, "people_adopting", None)
+    if reach is not None and (baseline_result is None or base_reach is not None):
+        healthy = [spec.for_behaviour(nm) for nm in names]
+        if all(v is None or v.healthy_state == "adopting" for v in healthy):
+            people = float(reach - (base_reach if baseline_result is not None else getattr(result, "people_adopting_at_start", reach)))
+    return evaluate(
+        _counts(result, names, horizon, cols), baseline, _result_costs(result, horizon), spec, names, classes, people
+    )
 
 
 def savings_in_step(adopters_now_counts, baseline_counts, spec=None, names=None) -> float:
-    """Realised (undiscounted) health-care savings in one step, GBP, for the reinvest-to-save loop.
+    """Realised (undiscounted) health-care savings in one step, for the reinvest-to-save loop.
 
-    ``sum_b (adopters_now[b] - baseline[b]) x cost_avoided[b] x weeks_per_step / 52``. ``baseline_counts``
-    may be None (zero), a number, or one count per behaviour.
+    ``sum_b (adopters_now[b] - baseline[b]) x cost_avoided[b] x weeks_per_step / 52`` at adult values
+    (sign by ``healthy_state``; behaviours with no values, or associational ones left out, count
+    nothing). ``baseline_counts`` may be None (zero), a number, or one count per behaviour.
     """
     spec = _spec(spec)
     now = np.atleast_1d(np.asarray(adopters_now_counts, dtype=float))
@@ -434,8 +532,8 @@ def savings_in_step(adopters_now_counts, baseline_counts, spec=None, names=None)
     names = [f"behaviour{b}" for b in range(len(now))] if names is None else list(names)
     if len(names) != len(now):
         raise ValueError(f"names has {len(names)} entries for {len(now)} behaviours")
-    _, s_step = spec.per_step(names)
-    return float(((now - base) * s_step).sum())
+    _, s, _, _ = _class_values(spec, names, [(None, (True,) * len(names))])
+    return float(((now - base) * s[:, 0]).sum() * spec.weeks_per_step / WEEKS_PER_YEAR)
 
 
 class ReinvestLedger:

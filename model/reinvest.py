@@ -1,7 +1,7 @@
 """Reinvest to save: realised savings, after a lag, buy more recruitment (the virtuous circle).
 
 Each round the model books the health-care savings realised so far (adopters beyond those at the
-start, valued by ``economics``) in a ``ReinvestLedger``; the share released after the lag goes into a
+start, valued per person by ``economics.person_values``: age band, eligibility, healthy state) in a ``ReinvestLedger``; the share released after the lag goes into a
 pot, and the pot recruits non-adopters (by degree, or at random) at ``cost_per_recruit`` each. A run
 then shows whether the loop takes off: savings fund recruits who spread the behaviour who save more.
 """
@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .economics import EconomicsSpec, ReinvestLedger, savings_in_step
+from .economics import EconomicsSpec, ReinvestLedger, person_values
 
 
 class ReinvestUse(BaseModel):
@@ -32,15 +32,24 @@ class Reinvestment:
         self.model, self.use, self.rng = model, use, key_rng
         self.economics = economics
         self.ledger = ReinvestLedger(economics)
-        self.baseline = model.population.adopted.sum(axis=1).astype(float)
+        pop = model.population
+        # savings per person per step adopting each behaviour (age band, eligibility, healthy state)
+        _, per_year = person_values(economics, pop.names, self._attribute, pop.n)
+        self.per_step = per_year * economics.weeks_per_step / 52.0
+        self.baseline = float((pop.adopted * self.per_step).sum())
         self.pot = 0.0
         self.recruited = 0
+
+    def _attribute(self, name: str):
+        try:
+            return self.model.attribute(name)
+        except ValueError:
+            return None
 
     def after_round(self, t: int) -> float:
         """Book this round's savings, release what the lag allows, recruit with the pot; return spending."""
         pop = self.model.population
-        names = pop.names
-        saved = savings_in_step(pop.adopted.sum(axis=1), self.baseline, self.economics, names)
+        saved = float((pop.adopted * self.per_step).sum()) - self.baseline
         self.pot += self.ledger.step(saved)
         k = int(self.pot // self.use.cost_per_recruit)
         if k == 0:

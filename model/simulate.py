@@ -50,6 +50,7 @@ class Result:
     seed_rounds: np.ndarray | None = None  # round at which each seed started (phased recruitment)
     costs: np.ndarray | None = None  # money spent in each round (index 0: at the start)
     indicator_rows: list[dict] | None = None  # per round: cost, ties, stressed, organisations committed
+    people_adopting: int | None = None  # people adopting at least one behaviour at the end (cost per person)
     initial_adopters: np.ndarray | None = None  # per behaviour, adopters at step 0 besides the seeds (not costed)
 
     @cached_property
@@ -199,5 +200,6 @@ def result_of(model) -> Result:
         costs=np.array(model.costs, dtype=float),
         indicator_rows=model.indicator_history,
         seed_rounds=model.seed_plan.rounds,
+        people_adopting=int(np.count_nonzero(model.population.adopted.any(axis=0))),
         initial_adopters=model.initial_adopters.copy(),
     )

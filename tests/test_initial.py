@@ -54,10 +54,15 @@ def test_attribute_values_give_exactly_the_observed_starting_state_in_both_engin
 def test_no_seeds_no_interventions_means_no_cost_and_no_qalys_gained():
     """The issue's hand case: an observed start, nobody seeded, nothing intervening."""
     G = smokers_graph()
-    sc = scenario({"attribute": "smoker", "values": ["No"]}, economics={})
+    valued = {"behaviours": {"not_smoking": {"values": "not_smoking", "healthy_state": "adopting"}}}
+    sc = scenario({"attribute": "smoker", "values": ["No"]}, economics=valued)
     appraisal = appraise(sc, 3, graph=G)
     table = appraisal.economics.set_index("metric")["mean"]
-    assert table["cost"] == 0.0 and table["qalys"] == 0.0 and table["npv"] == 0.0
+    assert table["programme_cost"] == 0.0 and table["incremental_qalys"] == 0.0
+    assert table["incremental_cost"] == 0.0 and table["net_monetary_benefit@20000"] == 0.0
+    assert (appraisal.table[["incremental_cost", "incremental_qalys", "costs_avoided"]] == 0.0).all().all()
+    # the cascade did spread from the observed start, in both arms alike: zero is not for want of change
+    assert all(r.history[-1, 0, 0] > r.history[0, 0, 0] for r in appraisal.runs)
     share = np.mean([G.nodes[v]["smoker"] == "No" for v in G])
     for arm in (appraisal.runs, appraisal.baselines):  # the doing-nothing arm starts from the data too
         assert all(r.history[0, 0, 0] == pytest.approx(share) for r in arm)

@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from model import simulate
 from model.economics import (
     DEFAULTS,
-    BehaviourEconomics,
     EconomicsSpec,
     ReinvestLedger,
     discount_factors,

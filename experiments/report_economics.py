@@ -25,11 +25,9 @@ import numpy as np
 import pandas as pd
 
 from . import cea
+from .palette import styles
 
 __all__ = ["economics_report", "ce_plane_figure", "ceac_figure", "programmes_of"]
-
-COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]  # Okabe-Ito, colour-blind safe
-MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def programmes_of(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -49,10 +47,11 @@ def _figure(width=6.4, height=4.6):
 def ce_plane_figure(tables: dict[str, pd.DataFrame], thresholds, currency: str = "GBP", title: str = ""):
     """The cost-effectiveness plane of one or more programmes against doing nothing (a Figure)."""
     fig, ax = _figure()
-    for i, (name, table) in enumerate(tables.items()):
+    palette = styles(tables)  # one colour-blind-safe colour and marker per programme, as everywhere
+    for name, table in tables.items():
         plane = cea.ce_plane(table, thresholds)
         pts = plane["points"]
-        colour, marker = COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]
+        colour, marker = palette[name].colour, palette[name].marker
         ax.scatter(pts["incremental_qalys"], pts["incremental_cost"], s=14, alpha=0.45, color=colour, marker=marker,
                    label=f"{name}: replicates ({len(pts)})")
         dq, dc = plane["mean"]
@@ -95,14 +94,15 @@ def ceac_figure(tables: dict[str, pd.DataFrame], thresholds, currency: str = "GB
     top = max_wtp or max(50_000.0, 1.5 * max(thresholds))
     wtp = np.linspace(0.0, top, 201)
     fig, ax = _figure()
-    for i, (name, table) in enumerate(tables.items()):
+    palette = styles(tables)
+    for name, table in tables.items():
         curve = cea.ceac(table, wtp)
-        ax.plot(curve["wtp"], curve["probability"], color=COLOURS[i % len(COLOURS)], linewidth=2,
+        ax.plot(curve["wtp"], curve["probability"], color=palette[name].colour, linewidth=2,
                 label=f"{name} vs doing nothing")
     if len(tables) > 1:
         best = cea.ceac_options(tables, wtp)
         for name in best.columns.drop("wtp"):
-            colour = COLOURS[list(tables).index(name) % len(COLOURS)] if name in tables else "0.3"
+            colour = palette[name].colour if name in tables else "0.55"
             ax.plot(best["wtp"], best[name], color=colour,
                     linestyle=":", linewidth=1.5, label=f"P({name} has the highest NMB)")
     for wtp_line in thresholds:

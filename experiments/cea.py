@@ -22,8 +22,9 @@ Evaluation*, ch. 4-5; Drummond et al. 2015, ch. 4 and 11):
   replicates with positive net monetary benefit; with ``probabilistic`` economics each replicate also
   draws its values, so the curve carries parameter as well as run-to-run uncertainty.
 
-The bootstrap lives here (``bootstrap``) for economics: the project's interval helper for shares
-(``experiments.intervals``) uses other methods. One replicate gets no interval, and the tables say so.
+The bootstrap is the project's interval helper's (``experiments.intervals.bootstrap_means`` and
+``percentile_interval``); ``bootstrap`` here wraps it for any statistic of a table. One replicate gets
+no interval, and the tables say so.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 from model.economics import quadrant
+
+from .intervals import bootstrap_means, percentile_interval
 
 __all__ = [
     "COLUMNS",
@@ -59,8 +62,10 @@ def bootstrap(table: pd.DataFrame, statistic: Callable[[pd.DataFrame], float], s
     """Paired non-parametric bootstrap over rows: (estimate, low, high, the bootstrap statistics).
 
     Rows are resampled with replacement (whole replicates, so costs and QALYs stay paired) and the
-    percentile interval of ``statistic`` is returned (Efron & Tibshirani 1993, ch. 13). With fewer than
-    two rows the interval is NaN: one replicate carries no information about spread.
+    percentile interval of ``statistic`` is returned (Efron & Tibshirani 1993, ch. 13;
+    ``experiments.intervals.percentile_interval``). With fewer than two rows the interval is NaN: one
+    replicate carries no information about spread. For statistics of column means,
+    ``experiments.intervals.bootstrap_means`` is the fast path ``summarise`` takes.
 
     Examples
     --------
@@ -73,12 +78,10 @@ def bootstrap(table: pd.DataFrame, statistic: Callable[[pd.DataFrame], float], s
     n = len(table)
     if n < 2:
         return estimate, math.nan, math.nan, np.array([])
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(samples, n))
+    idx = np.random.default_rng(seed).integers(0, n, size=(samples, n))
     stats = np.array([statistic(table.iloc[i]) for i in idx], dtype=float)
-    alpha = (1 - level) / 2
-    low, high = np.nanquantile(stats, [alpha, 1 - alpha])
-    return estimate, float(low), float(high), stats
+    iv = percentile_interval(estimate, stats, n, level)
+    return estimate, iv.low, iv.high, stats
 
 
 def icer(table: pd.DataFrame) -> tuple[float, str]:
@@ -103,13 +106,6 @@ def _nmb(table: pd.DataFrame, wtp: float) -> pd.Series:
     return wtp * table["incremental_qalys"] - table["incremental_cost"]
 
 
-def _boot_means(table: pd.DataFrame, samples: int, seed: int) -> dict[str, np.ndarray]:
-    """Bootstrap means of every numeric column (the same resampled replicates for all: paired)."""
-    n = len(table)
-    idx = np.random.default_rng(seed).integers(0, n, size=(samples, n)) if n >= 2 else np.zeros((0, n), dtype=int)
-    return {c: table[c].to_numpy(dtype=float)[idx].mean(axis=1) for c in table.columns if pd.api.types.is_numeric_dtype(table[c])}
-
-
 def summarise(table: pd.DataFrame, thresholds=(20_000.0, 30_000.0), population: float | None = None,
               samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> pd.DataFrame:
     """The headline table from a per-replicate table: metric, mean, ci_low, ci_high, note.
@@ -119,17 +115,16 @@ def summarise(table: pd.DataFrame, thresholds=(20_000.0, 30_000.0), population: 
     (people in the town) goes to ``attrs["population"]`` for per-person and per-100,000 scaling.
     """
     means = {c: float(table[c].mean()) for c in table.columns if pd.api.types.is_numeric_dtype(table[c])}
-    boot = _boot_means(table, samples, seed)
+    boot = bootstrap_means(table, samples, seed)
     rows = []
 
     def add(metric, fn, note=""):
-        est = float(fn(means))
-        low = high = math.nan
+        values = np.array([])
         if len(table) >= 2:
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.asarray(fn(boot), dtype=float)
-            low, high = (float(v) for v in np.nanquantile(values, [0.025, 0.975]))
-        rows.append({"metric": metric, "mean": est, "ci_low": low, "ci_high": high, "note": note})
+        iv = percentile_interval(float(fn(means)), values, len(table))
+        rows.append({"metric": metric, "mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high, "note": note})
 
     if "programme_cost" in table:
         add("programme_cost", lambda m: m["programme_cost"])
@@ -165,7 +160,8 @@ def _icer_row(table: pd.DataFrame, boot: dict[str, np.ndarray]) -> dict:
     dc, dq = boot["incremental_cost"], boot["incremental_qalys"]
     same = np.array([quadrant(q, c) == where for q, c in zip(dq, dc, strict=True)])
     if same.all():
-        row["ci_low"], row["ci_high"] = (float(v) for v in np.quantile(dc / dq, [0.025, 0.975]))
+        iv = percentile_interval(value, dc / dq, len(table))
+        row["ci_low"], row["ci_high"] = iv.low, iv.high
     else:
         row["note"] = f"{where}; interval not defined: {1 - same.mean():.0%} of bootstrap means in another quadrant (read the NMB and the CEAC)"
     return row

@@ -187,7 +187,10 @@ def cli_per_replicate(case: str, n: int, kind: str, theirs, replicates: int = 41
     """Per replicate through ``wellspread run --replicates``: (time with k - time with 1) / (k - 1),
     each the faster of two fresh processes; cynetdiff timed between them. The CLI's network is
     built from the scenario (same generator and size as the graph cynetdiff runs on)."""
-    exe = str(Path(sys.executable).with_name("wellspread"))
+    # ``wellspread`` itself, with numba's threads started first (issue 14: until cached callers of
+    # parallel kernels are safe, a fresh CLI process can crash in them)
+    command = [sys.executable, "-c", "from numba.np.ufunc.parallel import _launch_threads; _launch_threads(); "
+               "import sys; sys.argv[0] = 'wellspread'; from experiments.cli import app; app()"]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "case.toml"
         path.write_text(_toml(scenario_dict(case, n, kind)))
@@ -197,7 +200,7 @@ def cli_per_replicate(case: str, n: int, kind: str, theirs, replicates: int = 41
         for _ in range(2):
             for k in (1, replicates):
                 start = time.perf_counter()
-                subprocess.run([exe, "run", str(path), "--replicates", str(k), "--workers", "1"], check=True, capture_output=True, cwd=ROOT)
+                subprocess.run([*command, "run", str(path), "--replicates", str(k), "--workers", "1"], check=True, capture_output=True, cwd=ROOT)
                 times[k].append(time.perf_counter() - start)
                 start = time.perf_counter()
                 theirs(5)
@@ -240,6 +243,12 @@ def main(argv=None) -> None:
     parser.add_argument("--no-cli", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "user_path.json")
     args = parser.parse_args(argv)
+    try:  # issue 14: cached callers of parallel kernels can crash before numba's threads start
+        from numba.np.ufunc.parallel import _launch_threads
+
+        _launch_threads()
+    except ImportError:  # pragma: no cover - another numba
+        pass
     info = machine()
     print(describe(info), flush=True)
     records = []

@@ -8,9 +8,11 @@ PYTHON ?= $(shell for v in 3.12 3.13; do \
 	  for p in $$HOME/.pyenv/versions/$$v*/bin/python$$v; do [ -x "$$p" ] && { echo $$p; exit; }; done; \
 	done)
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
+REPLICATES ?= 20
+RUN_OUT ?= results/town
 STRATEGIES ?= random,degree,kcore,pagerank,betweenness,diffusion_centrality,degree_discount,nomination,community,clustered,dispersed,organisation
 
-.PHONY: run test dashboard bench clean
+.PHONY: run test check-user dashboard bench clean
 
 $(VENV)/.installed-base:
 	@if [ -z "$(PYTHON)" ]; then echo "wellspread needs Python 3.12 or 3.13 (Mesa 3.5 requires it); install one (e.g. pyenv install 3.12) or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -25,10 +27,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed-base
 	touch $@
 
 run: $(VENV)/.installed-base
-	$(VENV)/bin/wellspread compare experiments/examples/town.toml --replicates 20 --strategies $(STRATEGIES) --out results/town
+	$(VENV)/bin/wellspread compare experiments/examples/town.toml --replicates $(REPLICATES) --strategies $(STRATEGIES) --out $(RUN_OUT)
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q
+
+# what users run, the way they run it (each example, a quick `make run`, 2-worker sweeps, a
+# million-person run in three processes), each in a fresh process with a time limit; after `make test`
+check-user: $(VENV)/.installed-base
+	bash tools/user_checks.sh
 
 dashboard: $(VENV)/.installed-dev
 	$(VENV)/bin/wellspread dashboard --port $${PORT:-8765}

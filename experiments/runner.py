@@ -61,6 +61,7 @@ from .sweep_cluster import (  # noqa: F401
     start_worker_template,
 )
 from .sweep_worker import _GRAPHS, _Batch, metrics_of, run_batch, run_task, shared_graph  # noqa: F401
+from .worker_deaths import death_note
 
 __all__ = ["run_sweep", "SweepProgress", "SweepResult", "run_batch", "slurm_cluster", "metrics_of", "WORKER_ENV"]
 
@@ -465,7 +466,7 @@ def _is_worker_death(exc) -> bool:
 
 def _failed_table(payload: dict, run: RunSpec, exc):
     if type(exc).__name__ == "KilledWorker":
-        error = "KilledWorker: the worker process died every time it ran this run"
+        error = f"KilledWorker: the worker process died every time it ran this run{death_note()}"
     else:
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     row = {

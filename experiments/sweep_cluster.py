@@ -15,15 +15,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import threading
 from pathlib import Path
 
+from . import worker_deaths as deaths
 from .experiment import Experiment, apply_params, network_seed
 from .sweep_worker import shared_graph
 
-#: one thread per worker process: numba, BLAS and OpenMP must not each start a thread per core
-WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: one thread per worker process: numba, BLAS and OpenMP must not each start a thread per core; and
+#: a threading layer that survives a fork (numba's default here, GNU OpenMP, terminates a forked
+#: worker that runs a parallel loop once the template has started it; workers run one thread anyway)
+WORKER_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "NUMBA_THREADING_LAYER": "forksafe",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
 #: Dask settings for the clusters started here (the nannies hand them to the workers they (re)start;
 #: SLURM jobs get them as ``DASK_*`` variables). Measured on 2 cores, an idle 2-worker LocalCluster
 #: with Dask's defaults used 5% of a core in the driver (scheduler and nannies) and 1.9% in each
@@ -78,6 +86,7 @@ def slurm_cluster(
         **{"DASK_" + k.upper().replace(".", "__").replace("-", "_"): str(v) for k, v in WORKER_CONFIG.items()},
     }
     prologue = list(kwargs.pop("job_script_prologue", [])) + [f"export {k}={v}" for k, v in env.items()]
+    prologue.append(SLURM_NUMBA_CACHE)
     return SLURMCluster(
         queue=queue,
         account=account,
@@ -90,6 +99,14 @@ def slurm_cluster(
         job_script_prologue=prologue,
         **kwargs,
     )
+
+
+#: numba's compiled-code cache of a SLURM job: the user's NUMBA_CACHE_DIR if set, else a folder on
+#: the node's local disk. Numba adds a new entry to a function's index by reading and rewriting it, so
+#: processes that first compile different entries of one function at once (nodes of different CPU
+#: types sharing a home directory) can leave an entry naming another's code; one cache per node
+#: cannot (docs/sweeps.md, "Numba's cache").
+SLURM_NUMBA_CACHE = 'export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-${TMPDIR:-/tmp}/wellspread-numba-$(id -u)}"'
 
 
 def _walltime_seconds(walltime: str | None) -> int | None:
@@ -278,6 +295,21 @@ def _warm_template() -> None:
         pass
 
 
+def describe_point(warm: dict | None) -> str:
+    """The first design point, as the template warms up on it: its parameters, network and rules."""
+    if not warm:
+        return ""
+    try:
+        data = apply_params(warm["base"], warm["params"])
+        net = data.get("network", {}) or {}
+        rules = ", ".join(str(b.get("rule")) for b in data.get("behaviours", []) or [])
+        size = f" of {net['n']:,} people" if isinstance(net.get("n"), int) else ""
+        params = ", ".join(f"{k} = {v!r}" for k, v in (warm["params"] or {}).items())
+        return f"; last scenario: the first design point ({params or 'the base scenario'}: {net.get('kind', 'network')}{size}, rules {rules})"
+    except Exception:  # noqa: BLE001 - a description must never hide the real error
+        return ""
+
+
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | None, slurm: dict | None, warm: dict | None = None):
     """A Dask client for the requested cluster; clusters started here are stopped on exit."""
@@ -302,6 +334,7 @@ def _client(workers: int | None, scheduler: str | None, slurm: dict | None, warm
         else:
             n = int(workers or _local_cores())
             dashboard = ":0" if importlib.util.find_spec("bokeh") else None
+            stack.enter_context(deaths.watching())  # so a failure to start can say a worker crashed
             start_worker_template(warm)
             # held while the cluster lives: a nanny reads the multiprocessing method whenever it
             # (re)starts its worker, and hands the rest of the config to it
@@ -317,10 +350,7 @@ def _client(workers: int | None, scheduler: str | None, slurm: dict | None, warm
                     preload=list(WORKER_PRELOAD),
                 )
             except Exception as exc:
-                raise RuntimeError(
-                    f"could not start {n} local Dask workers ({type(exc).__name__}: {exc}); "
-                    f"check that `{sys.executable} -c 'import model'` works"
-                ) from exc
+                raise RuntimeError(deaths.start_failure(n, exc, describe_point(warm))) from exc
             finally:
                 _forget_warm_files()
         client = Client(cluster)

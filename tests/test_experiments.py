@@ -408,6 +408,7 @@ def test_slurm_job_script_has_the_options():
     assert "--nworkers 8" in script and "--nthreads 1" in script
     assert "--lifetime 115m" in script
     assert "export NUMBA_NUM_THREADS=1" in script
+    assert 'export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-${TMPDIR:-/tmp}/wellspread-numba-$(id -u)}"' in script
     assert "--preload model" in script
     assert "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False" in script
 

@@ -1,6 +1,7 @@
 """Reproduce issue 14's crash: rules that share compiled kernels, each run in its own process.
 
-Run ``python tools/cache_crash_repro.py`` (empty numba cache made here, in a temporary folder).
+Run ``python tools/cache_crash_repro.py`` (empty numba cache made here, in a temporary folder;
+``--keep-cache-env``: the cache the environment gives, as ``tools/user_checks.sh`` runs it).
 Each step is a fresh ``python -c`` process calling ``model.simulate`` (the notebook path) on a
 1,100,000-person Barabasi-Albert network (m=3, built as arrays, 5,000 degree seeds), in the order
 absolute_threshold (k=2), threshold (0.1), threshold. Before the fix the third process died with
@@ -73,11 +74,12 @@ def main(argv=None) -> int:
     ap.add_argument("--small", action="store_true", help="1,000 people instead of 1,100,000")
     ap.add_argument("--before", default=None, help="shell command run first against the same cache")
     ap.add_argument("--cache", default=None, help="NUMBA_CACHE_DIR to use (default: a new empty one)")
+    ap.add_argument("--keep-cache-env", action="store_true", help="use numba's cache as the environment sets it")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--order", default=",".join(ORDER), help="rules, one process each (default: %(default)s)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as fresh:
-        env = {**os.environ, "NUMBA_CACHE_DIR": args.cache or fresh}
+        env = dict(os.environ) if args.keep_cache_env else {**os.environ, "NUMBA_CACHE_DIR": args.cache or fresh}
         if args.before:
             print(f"before: {args.before}", flush=True)
             subprocess.run(args.before, shell=True, env=env, check=False)

@@ -23,7 +23,7 @@ def calibrate(
     from .calibrate_abc import calibrate as run_calibration
 
     out = out or Path("results") / calibration.stem
-    with user_errors():
+    with user_errors(calibration):
         run_calibration(calibration, out, resume=resume, scheduler=scheduler,
                         report=lambda line: console.print(line, highlight=False, markup=False))  # fmt: skip
         console.print(f"posterior: {out / 'posterior.parquet'}", highlight=False)

@@ -136,6 +136,9 @@ class Calibration(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seed: int = Field(0, ge=0)
     replicates: int = Field(2, ge=1, description="runs averaged per parameter set, with common random numbers")
+    common_random_numbers: bool = Field(
+        True, description="the same run seeds for every parameter set (false: seeds drawn from the parameters, a fresh draw each)"
+    )
     scenario: dict | str
     units: Units | None = None
     priors: dict[str, Prior] = Field(min_length=1)
@@ -432,6 +435,9 @@ class Simulator:
             sc = self.scenario(params)
         except ValidationError:
             return np.full(len(self.cells_unit), np.nan)
+        if seeds is None and not self.cal.common_random_numbers:  # a draw per parameter set, still reproducible
+            entropy = [self.cal.seed, *np.asarray([params[p] for p in self.paths], dtype=np.float64).view(np.uint64).tolist()]
+            seeds = [int(s.generate_state(1)[0] >> 1) for s in np.random.SeedSequence(entropy).spawn(self.cal.replicates)]
         return np.mean([self.cells(sc, s) for s in (self.seeds if seeds is None else seeds)], axis=0)
 
     def summary(self, cells: np.ndarray) -> np.ndarray:

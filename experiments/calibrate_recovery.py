@@ -53,7 +53,7 @@ def _villages(folder: Path, networks: int, size: int, leaders: int, seed: int) -
 
 def recovery(model: str, datasets: int = 20, networks: int = 24, size: int = 40, leaders: int = 3,
              population: int = 150, generations: int = 5, steps: int = 5, seed: int = 0, summary: str = "mean_sd",
-             report=None) -> pd.DataFrame:  # fmt: skip
+             common_random_numbers: bool = True, report=None) -> pd.DataFrame:  # fmt: skip
     """One row per data set and parameter: truth, posterior mean and 90% interval, covered.
 
     ``summary`` defaults to the mean and spread of the village shares: with the raw per-village
@@ -69,6 +69,7 @@ def recovery(model: str, datasets: int = 20, networks: int = 24, size: int = 40,
             _villages(folder, networks, size, leaders, seed=seed * 1000 + d)
             spec = {
                 "seed": seed * 1000 + d, "replicates": 1, "predictive": 0, "summary": summary,
+                "common_random_numbers": common_random_numbers,
                 "scenario": {"steps": steps, "stop_when_steady": False, "behaviours": [behaviour]},
                 "units": {"nodes": "nodes.csv", "edges": "edges.csv", "unit_column": "village",
                           "seeds": {"attribute": "leader", "values": [1]}},
@@ -103,12 +104,14 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default="independent_cascade,information")
     parser.add_argument("--population", type=int, default=100)
     parser.add_argument("--generations", type=int, default=4)
+    parser.add_argument("--fresh", action="store_true", help="a fresh run seed per parameter set (no common random numbers)")
     parser.add_argument("--out", type=Path, default=Path("results/recovery"))
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     frames = []
     for model in args.models.split(","):
         frame = recovery(model, args.datasets, args.networks, population=args.population, generations=args.generations,
+                         common_random_numbers=not args.fresh,
                          report=lambda line: print(line, flush=True))  # fmt: skip
         frames.append(frame)
         frame.to_csv(args.out / f"{model}.csv", index=False)

@@ -111,7 +111,7 @@ def _register_more() -> None:
     """Verbs that live beside the runners they drive."""
     import importlib
 
-    for module in ("experiments.compare_cli", "experiments.sweep_cli"):
+    for module in ("experiments.compare_cli", "experiments.sweep_cli", "experiments.calibrate_cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

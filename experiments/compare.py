@@ -35,14 +35,16 @@ class StrategyFailed(list):
 
 def compare_strategies(
     scenario: Scenario, strategies: list[str], replicates: int, graph=None, on_done=None, *, workers: int = 1,
-    fixed_seeds: bool = True, on_run=None,
+    fixed_seeds: bool = True, on_run=None, posterior=None,
 ) -> dict[str, list[Result]]:
     """{strategy: replicate results}, all on one network with shared replicate seeds.
 
     A strategy that cannot run under the scenario (imm under a threshold rule, a bad parameter)
     gets a ``StrategyFailed`` (an empty list with the ``reason``) and the others finish.
     ``on_done(result)``, or ``on_run(strategy, result)``, after each run. ``workers`` and
-    ``fixed_seeds`` as in ``run_replicates`` (the results do not depend on ``workers``).
+    ``fixed_seeds`` as in ``run_replicates`` (the results do not depend on ``workers``). With
+    ``posterior`` (a calibration's weighted sample), each replicate draws its parameters from it, the
+    same draws for every strategy (``calibrate_abc.posterior_scenarios``; one process).
     """
     from model.scenario import validate
 
@@ -62,11 +64,27 @@ def compare_strategies(
         if on_run is not None:
             on_run(name, result)
 
+    if posterior is not None:  # each replicate draws its parameters from a calibration (the same draws per strategy)
+        return _posterior_runs(scenarios, runs, strategies, posterior, replicates, graph, done)
     outcome = run_many(scenarios, replicates, graph=graph, workers=workers, fixed_seeds=fixed_seeds, on_done=done)
     for name in strategies:
         if name in outcome:
             results = outcome[name]
             runs[name] = StrategyFailed(_reason(results)) if isinstance(results, Exception) else results
+    return {name: runs[name] for name in strategies}
+
+
+def _posterior_runs(scenarios, runs, strategies, posterior, replicates, graph, done):
+    """``compare_strategies`` with parameters drawn per replicate (``calibrate_abc.posterior_scenarios``)."""
+    from model import simulate
+
+    from .calibrate_abc import posterior_scenarios
+
+    for name, sc in scenarios.items():
+        runs[name] = []
+        for drawn in posterior_scenarios(sc, posterior, replicates):
+            runs[name].append(simulate(drawn, graph=graph))
+            done(name, runs[name][-1])
     return {name: runs[name] for name in strategies}
 
 

@@ -22,6 +22,9 @@ def compare(
     tip: Annotated[float, typer.Option(min=0.0, max=1.0, help="final share that counts as a large cascade")] = 0.5,
     out: Annotated[Path | None, typer.Option(help="folder for the table (CSV) and plots (PNG)")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="processes running replicates (default: one per core); results do not depend on it")] = None,
+    posterior: Annotated[
+        Path | None, typer.Option(help="calibration folder: each replicate draws its parameters from posterior.parquet")
+    ] = None,
 ):
     """Compare targeting strategies on one scenario, or whole scenarios (programmes) side by side.
 
@@ -36,6 +39,8 @@ def compare(
     from .replicates import build_graph, default_workers
 
     if len(scenarios) > 1:
+        if posterior is not None:
+            fail("--posterior: give one scenario file with it")
         if strategies is not None:
             fail("--strategies compares strategies on one scenario; give one scenario file with it")
         return compare_scenarios(scenarios, replicates, out)
@@ -47,6 +52,11 @@ def compare(
         if not names or unknown:
             fail(f"--strategies: unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}" if unknown else "--strategies: none given")
         sc = Scenario.from_toml(scenario)
+        drawn_from = None
+        if posterior is not None:
+            from .calibrate_abc import read_posterior
+
+            drawn_from = read_posterior(posterior)
         with progress() as bar:
             task = bar.add_task("building network", total=None, status="")
             graph = build_graph(sc)
@@ -54,7 +64,7 @@ def compare(
             tasks = {name: bar.add_task(name, total=replicates, status="") for name in dict.fromkeys(names)}
             runs = compare_strategies(
                 sc, names, replicates, graph=graph, workers=default_workers(workers),
-                on_run=lambda name, r: bar.advance(tasks[name]),
+                on_run=lambda name, r: bar.advance(tasks[name]), posterior=drawn_from,
             )
             for name, results in runs.items():
                 if isinstance(results, StrategyFailed):

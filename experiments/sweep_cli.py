@@ -152,10 +152,13 @@ def report(
         Path | None, typer.Option(help="where to write report.html and the PNGs (default: the folder)")
     ] = None,
 ):
-    """Tables with 95% intervals, adoption curves, comparisons and sensitivity indices: PNGs + report.html."""
+    """Tables with 95% intervals, adoption curves, comparisons and sensitivity indices: PNGs + report.html
+    (for a calibration's folder: marginals, pairs and the posterior predictive check)."""
     from .report import report as write_report
 
     with user_errors(directory):
+        if (directory / "posterior.parquet").exists():
+            from .calibrate_report import report as write_report
         path = write_report(directory, out)
         console.print(str(path), highlight=False)
 

@@ -101,9 +101,15 @@ _adopt_probability = njit(cache=True, inline="always")(adopt_probability)
 
 
 @njit(cache=True, inline="always")
-def tell_key(key, t, teller):
-    """The part of a telling draw fixed by (run key, round, teller)."""
-    return pair_key(pair_key(key, TELL, t), 0, teller)
+def round_key(key, t):
+    """The part of every telling draw of round t fixed by the run key (hoisted out of the sweep)."""
+    return pair_key(key, TELL, t)
+
+
+@njit(cache=True, inline="always")
+def tell_key(rkey, teller):
+    """The part of a telling draw fixed by (round key, teller)."""
+    return pair_key(rkey, 0, teller)
 
 
 @njit(cache=True, inline="always")
@@ -114,7 +120,7 @@ def decide_draw(key, i):
 @njit(cache=True)
 def tell_uniform(key, t, teller, listener):
     """U[0,1) deciding whether ``teller`` tells ``listener`` in round t (for Python callers too)."""
-    return pair_uniform(tell_key(key, t, teller), listener)
+    return pair_uniform(tell_key(round_key(key, t), teller), listener)
 
 
 @njit(cache=True)
@@ -156,8 +162,9 @@ def decide(person, b: int, t: int) -> bool:
 
 # --- the compiled form --------------------------------------------------------------------------------
 @njit(cache=True, inline="always")
-def _person(indptr, indices, adopted, informed_at, offset, key, t, params, i):
-    """What round t does to person i (an out code); marks i informed at t on hearing."""
+def _person(indptr, indices, adopted, informed_at, offset, key, rkey, t, params, i):
+    """What round t does to person i (an out code); marks i informed at t on hearing
+    (``rkey = round_key(key, t)``)."""
     if adopted[i] or (informed_at[i] >= 0 and informed_at[i] < t):
         return NOTHING
     informed = 0
@@ -173,7 +180,7 @@ def _person(indptr, indices, adopted, informed_at, offset, key, t, params, i):
             q = params[0] if a else params[1]
             if q > 0.0:
                 exposed = True
-                if not heard and pair_uniform(tell_key(key, t, j), i) < q:
+                if not heard and pair_uniform(tell_key(rkey, j), i) < q:
                     heard = True  # the draw is a pure function: skipping later ones changes nothing
     if not heard:
         return EXPOSED if exposed else NOTHING
@@ -189,8 +196,9 @@ def sweep(indptr, indices, adopted, informed_at, offset, key, t, params, out):
 
     Serial: the rule meets village-sized networks, where threads cost more than they save.
     """
+    rkey = round_key(key, t)
     for i in range(len(indptr) - 1):
-        out[i] = _person(indptr, indices, adopted, informed_at, offset, key, t, params, i)
+        out[i] = _person(indptr, indices, adopted, informed_at, offset, key, rkey, t, params, i)
 
 
 def numba_step(pop, b: int, t: int):
@@ -218,8 +226,9 @@ def run(indptr, indices, adopted, adopted_at, informed_at, offset, key, params, 
     while t < limit:
         t += 1
         exposed = 0
+        rkey = round_key(key, t)
         for i in range(n):
-            out[i] = _person(indptr, indices, adopted, informed_at, offset, key, t, params, i)
+            out[i] = _person(indptr, indices, adopted, informed_at, offset, key, rkey, t, params, i)
             exposed += out[i] != NOTHING
         m = 0
         for i in range(n):

@@ -1,0 +1,446 @@
+"""Calibration set-up: what a CALIBRATION.toml says, checked once, and the simulator it defines.
+
+A calibration names a base scenario, priors over dotted scenario paths, the networks (one per
+unit, e.g. a village, read from a node table and an edge table, CSV or Parquet, each unit seeded
+from a node attribute such as ``leader``), the observed data (final shares per unit, or shares at
+given steps per unit: a time series) and how to compare them (summary and distance). The
+simulator runs the scenario on all units at once (their disjoint union: units never touch, and
+every draw is counter-based, so this equals one run per unit) and averages ``replicates`` runs
+made with the same seeds for every parameter set (common random numbers). The seed is never a
+parameter: tuning it would fit noise.
+
+Example (``experiments/examples/karnataka/information.toml``)::
+
+    seed = 1
+    replicates = 2
+    scenario = "scenario.toml"            # or a [scenario] table
+    [units]
+    nodes = "households.csv"              # one row per person: id, unit and attributes
+    edges = "edges.csv"                   # source, target
+    id_column = "hh"
+    unit_column = "village"
+    seeds = { attribute = "leader", values = [1] }
+    [priors]
+    "behaviours.0.q_adopter" = { dist = "uniform", low = 0.0, high = 1.0 }
+    [observed]
+    attribute = "loan"                    # each person's observed final state (or file/column)
+    among = "non_seeds"
+
+Errors are ``ValueError`` with one line naming the file and the field (the CLI exits 2).
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from model import Scenario
+from model.behaviour_model import BehaviourModel
+from model.rules import RULES
+from model.scenario import format_validation_error
+
+from .experiment import apply_params
+
+__all__ = ["Calibration", "Prior", "Simulator", "load_calibration"]
+
+Value = str | int | float | bool
+
+
+class Prior(BaseModel):
+    """A prior on one dotted path: uniform(low, high), normal(mean, sd), lognormal(mean, sd of the log) or beta(a, b)."""
+
+    model_config = ConfigDict(extra="forbid")
+    dist: Literal["uniform", "normal", "lognormal", "beta"] = "uniform"
+    low: float = 0.0
+    high: float = 1.0
+    mean: float = 0.0
+    sd: float = Field(1.0, gt=0.0)
+    a: float = Field(1.0, gt=0.0)
+    b: float = Field(1.0, gt=0.0)
+
+    def scipy(self):
+        """The frozen scipy distribution (what pyabc samples and weighs)."""
+        from scipy import stats
+
+        if self.dist == "uniform":
+            if not self.high > self.low:
+                raise ValueError(f"high ({self.high}) must exceed low ({self.low})")
+            return stats.uniform(self.low, self.high - self.low)
+        if self.dist == "normal":
+            return stats.norm(self.mean, self.sd)
+        if self.dist == "lognormal":
+            return stats.lognorm(self.sd, scale=np.exp(self.mean))
+        return stats.beta(self.a, self.b)
+
+    def pyabc(self):
+        import pyabc
+
+        d = self.scipy()
+        name = {"uniform": "uniform", "normal": "norm", "lognormal": "lognorm", "beta": "beta"}[self.dist]
+        return pyabc.RV(name, *d.args, **d.kwds)
+
+
+class SeedsFrom(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attribute: str
+    values: list[Value] = Field(default_factory=lambda: [1], min_length=1)
+
+
+class Units(BaseModel):
+    """Several networks, one per unit, from a node table and an edge table (CSV or Parquet;
+    any other suffix: whitespace-separated pairs without a header)."""
+
+    model_config = ConfigDict(extra="forbid")
+    nodes: str
+    edges: str
+    id_column: str = "id"
+    unit_column: str = "unit"
+    source: str = "source"
+    target: str = "target"
+    seeds: SeedsFrom | None = Field(None, description="who is seeded in each unit (replaces scenario.seeding)")
+    unknown_edges: Literal["error", "drop"] = Field("error", description="edges naming people not in the node table")
+
+
+class Observed(BaseModel):
+    """What was seen: each person's final state (``attribute``, true when among ``values``) or a table
+    of shares (``file`` with ``unit_column``, ``column`` and, for a time series, ``step_column``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    attribute: str | None = None
+    values: list[Value] = Field(default_factory=lambda: [1], min_length=1)
+    file: str | None = None
+    unit_column: str = "unit"
+    column: str = "share"
+    step_column: str | None = None
+    among: Literal["all", "non_seeds"] = Field("non_seeds", description="whose adoption the shares count")
+    behaviour: int = Field(0, ge=0, description="which behaviour the data describe")
+
+
+class ABCSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    population: int = Field(200, ge=10, description="particles per generation")
+    generations: int = Field(8, ge=1, description="ABC-SMC generations at most")
+    min_epsilon: float = Field(0.0, ge=0.0, description="stop once the tolerance falls below this")
+    min_acceptance: float = Field(0.02, gt=0.0, le=1.0, description="stop once acceptance falls below this")
+    workers: int = Field(1, ge=1, description="local processes (pyabc's multicore sampler)")
+
+
+class Calibration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seed: int = Field(0, ge=0)
+    replicates: int = Field(2, ge=1, description="runs averaged per parameter set, with common random numbers")
+    common_random_numbers: bool = Field(
+        True, description="the same run seeds for every parameter set (false: seeds drawn from the parameters, a fresh draw each)"
+    )
+    scenario: dict | str
+    units: Units | None = None
+    priors: dict[str, Prior] = Field(min_length=1)
+    observed: Observed
+    summary: Literal["per_unit", "mean_sd"] = "per_unit"
+    distance: Literal["euclidean", "l1", "adaptive"] = "euclidean"
+    abc: ABCSettings = Field(default_factory=ABCSettings)
+    holdout: float = Field(0.0, ge=0.0, lt=1.0, description="share of units kept out of the fit, to test predictions")
+    predictive: int = Field(100, ge=0, description="posterior draws for the predictive check")
+    source: str = "calibration"  # the file, for messages
+    base_dir: str = "."
+
+
+def load_calibration(path) -> Calibration:
+    """Read and check a CALIBRATION.toml (paths inside resolve beside it)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read ({exc})") from None
+    return calibration_from_dict(data, source=str(path), base_dir=path.parent)
+
+
+def calibration_from_dict(data: dict, source: str = "calibration", base_dir=".") -> Calibration:
+    try:
+        cal = Calibration.model_validate({**data, "source": source, "base_dir": str(base_dir)})
+    except ValidationError as exc:
+        raise ValueError(format_validation_error(exc, source)) from None
+    for path, prior in cal.priors.items():
+        try:
+            prior.scipy()
+        except ValueError as exc:
+            raise ValueError(f"{source}: priors.{path}: {exc}") from None
+    return cal
+
+
+def _resolve(cal: Calibration, name: str) -> Path:
+    p = Path(name)
+    return p if p.is_absolute() else Path(cal.base_dir) / p
+
+
+def base_scenario(cal: Calibration) -> dict:
+    """The base scenario as a dict (from the file it names, or inline), its paths resolved."""
+    if isinstance(cal.scenario, str):
+        path = _resolve(cal, cal.scenario)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"{cal.source}: scenario: file {path} not found") from None
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read ({exc})") from None
+        where = path.parent
+    else:
+        data, where = copy.deepcopy(cal.scenario), Path(cal.base_dir)
+    network = data.get("network")
+    if isinstance(network, dict) and network.get("kind") == "file" and not Path(network.get("path", "/")).is_absolute():
+        network["path"] = str((where / network["path"]).resolve())
+    return data
+
+
+def check_priors(cal: Calibration, base: dict) -> None:
+    """Every prior's path must be a field of the scenario taking numbers (checked at the prior's median)."""
+    for path, prior in cal.priors.items():
+        value = float(prior.scipy().median())
+        try:
+            data = apply_params(base, {path: value})
+        except ValueError as exc:
+            raise ValueError(f"{cal.source}: priors.{path}: {exc}") from None
+        before = _get(base, path)
+        if before is None and not _settable(data, path):
+            raise ValueError(f"{cal.source}: priors.{path}: not a field of the scenario")
+        try:
+            Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise ValueError(f"{cal.source}: priors.{path}: {format_validation_error(exc, 'scenario').split(': ', 1)[1]}") from None
+        if path.split(".")[0] in ("seed",):
+            raise ValueError(f"{cal.source}: priors.{path}: the seed is never calibrated (it would fit noise)")
+
+
+def _get(data, path: str):
+    node = data
+    for part in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, list):
+            node = next((x for x in node if isinstance(x, dict) and x.get("name") == part), None)
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _settable(data: dict, path: str) -> bool:
+    """A path absent from the base dict is a field only if the validated scenario has it (a default)."""
+    try:
+        dumped = Scenario.model_validate(data).model_dump()
+    except ValidationError:
+        return False
+    return _get(dumped, path) is not None
+
+
+# --- the networks ---------------------------------------------------------------------------------
+def _read_table(path: Path, field: str, source: str, header: bool = True) -> pd.DataFrame:
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path)
+        return pd.read_csv(path, sep=r"\s+", header=None, names=["source", "target"], comment="#")
+    except FileNotFoundError:
+        raise ValueError(f"{source}: {field}: file {path} not found") from None
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad file
+        raise ValueError(f"{path}: cannot read as a table ({type(exc).__name__})") from None
+
+
+def _column(table: pd.DataFrame, column: str, path, field: str) -> pd.Series:
+    if column not in table.columns:
+        raise ValueError(f"{path}: {field} {column!r} is not a column (it has {', '.join(map(str, table.columns))})")
+    return table[column]
+
+
+class Network:
+    """All units' people as one graph (frozen), each person's unit, and who is seeded."""
+
+    def __init__(self, graph: nx.Graph, unit_of: dict, seeds: list, units: list):
+        self.graph, self.unit_of, self.seeds, self.units = graph, unit_of, seeds, units
+
+
+def read_units(cal: Calibration, base: dict) -> Network:
+    """The graph of every unit (or the scenario's own network as the single unit 'all')."""
+    if cal.units is None:
+        sc = Scenario.model_validate(base)
+        G = sc.network.build(seed=cal.seed)
+        if not isinstance(G, nx.Graph):
+            raise ValueError(f"{cal.source}: scenario.network: a network built as arrays cannot be calibrated")
+        return Network(G, dict.fromkeys(G, "all"), None, ["all"])
+    u = cal.units
+    nodes_path, edges_path = _resolve(cal, u.nodes), _resolve(cal, u.edges)
+    nodes = _read_table(nodes_path, "units.nodes", cal.source)
+    edges = _read_table(edges_path, "units.edges", cal.source)
+    ids = _column(nodes, u.id_column, nodes_path, "units.id_column")
+    units = _column(nodes, u.unit_column, nodes_path, "units.unit_column")
+    if ids.duplicated().any():
+        raise ValueError(f"{nodes_path}: column {u.id_column!r}: id {ids[ids.duplicated()].iloc[0]} appears twice")
+    G = nx.Graph()
+    records = nodes.to_dict("records")
+    G.add_nodes_from((r[u.id_column], r) for r in records)
+    src = _column(edges, u.source, edges_path, "units.source").tolist()
+    dst = _column(edges, u.target, edges_path, "units.target").tolist()
+    known = [a in G and b in G for a, b in zip(src, dst, strict=True)]
+    if not all(known) and u.unknown_edges == "error":
+        bad = next(i for i, k in enumerate(known) if not k)
+        raise ValueError(
+            f"{edges_path}: {known.count(False)} edge(s) name people not in {nodes_path.name} (e.g. {src[bad]} - {dst[bad]}); "
+            "set units.unknown_edges = 'drop' to leave them out"
+        )
+    G.add_edges_from((a, b) for a, b, k in zip(src, dst, known, strict=True) if k and a != b)
+    unit_of = dict(zip(ids.tolist(), units.tolist(), strict=True))
+    crossing = next(((a, b) for a, b in G.edges if unit_of[a] != unit_of[b]), None)
+    if crossing:
+        raise ValueError(f"{edges_path}: edge {crossing[0]} - {crossing[1]} joins two units")
+    seeds = None
+    if u.seeds is not None:
+        column = _column(nodes, u.seeds.attribute, nodes_path, "units.seeds.attribute")
+        wanted = {str(v) for v in u.seeds.values}
+        seeds = [i for i, v in zip(ids.tolist(), column.tolist(), strict=True) if str(v) in wanted]
+    return Network(G, unit_of, seeds, sorted(set(unit_of.values()), key=lambda v: (str(type(v)), v)))
+
+
+# --- the observed data ----------------------------------------------------------------------------
+def read_observed(cal: Calibration, net: Network) -> pd.DataFrame:
+    """Observed cells: columns unit, step (-1: the final state) and value."""
+    ob = cal.observed
+    if (ob.attribute is None) == (ob.file is None):
+        raise ValueError(f"{cal.source}: observed: give either attribute = '...' or file = '...'")
+    if ob.attribute is not None:
+        values = nx.get_node_attributes(net.graph, ob.attribute)
+        if len(values) < len(net.graph):
+            raise ValueError(f"{cal.source}: observed.attribute: not every person carries {ob.attribute!r}")
+        wanted = {str(v) for v in ob.values}
+        counted = _counted(cal, net)
+        rows = {}
+        for v in net.graph:
+            if counted[v]:
+                k = rows.setdefault(net.unit_of[v], [0, 0])
+                k[0] += str(values[v]) in wanted
+                k[1] += 1
+        missing = [unit for unit in net.units if unit not in rows]
+        if missing:
+            raise ValueError(f"{cal.source}: observed.among: unit {missing[0]} has nobody counted, so its share is always NaN")
+        return pd.DataFrame({"unit": list(rows), "step": -1, "value": [a / n for a, n in rows.values()]})
+    path = _resolve(cal, ob.file)
+    table = _read_table(path, "observed.file", cal.source)
+    unit = _column(table, ob.unit_column, path, "observed.unit_column") if cal.units is not None else pd.Series(["all"] * len(table))
+    value = pd.to_numeric(_column(table, ob.column, path, "observed.column"), errors="coerce")
+    if value.isna().any():
+        raise ValueError(f"{path}: column {ob.column!r}: row {int(value.isna().idxmax())} is not a number (NaN summaries cannot be compared)")
+    step = _column(table, ob.step_column, path, "observed.step_column").astype(int) if ob.step_column else pd.Series(-1, index=table.index)
+    known = {str(x): x for x in net.units}
+    strange = [x for x in unit.tolist() if str(x) not in known]
+    if strange:
+        where = cal.units.nodes if cal.units else "the scenario's network"
+        raise ValueError(f"{path}: column {ob.unit_column!r}: unit {strange[0]} has no network in {where}")
+    out = pd.DataFrame({"unit": [known[str(x)] for x in unit], "step": step.to_numpy(), "value": value.to_numpy(dtype=float)})
+    counted = _counted(cal, net)
+    sizes = pd.Series([net.unit_of[v] for v in net.graph if counted[v]]).value_counts()
+    empty = [x for x in out["unit"] if sizes.get(x, 0) == 0]
+    if empty:
+        raise ValueError(f"{cal.source}: observed.among: unit {empty[0]} has nobody counted, so its share is always NaN")
+    return out
+
+
+def _counted(cal: Calibration, net: Network) -> dict:
+    seeds = set(net.seeds or [])
+    if cal.observed.among == "all" or not seeds:
+        return dict.fromkeys(net.graph, True)
+    return {v: v not in seeds for v in net.graph}
+
+
+# --- the simulator --------------------------------------------------------------------------------
+class Simulator:
+    """Summaries of the scenario under given parameters on a set of units, averaged over replicates.
+
+    Args:
+        cal: the calibration; base: its scenario dict; net: all units; observed: the cells to match;
+        units: the units simulated (default all that the observed data name).
+    """
+
+    def __init__(self, cal: Calibration, base: dict, net: Network, observed: pd.DataFrame, units=None):
+        self.cal, self.paths = cal, list(cal.priors)
+        units = list(dict.fromkeys(observed["unit"])) if units is None else list(units)
+        self.observed = observed[observed["unit"].isin(units)].reset_index(drop=True)
+        chosen = set(units)
+        G = net.graph.subgraph([v for v in net.graph if net.unit_of[v] in chosen]).copy()
+        nx.freeze(G)  # many runs share it: converted to arrays once
+        self.graph = G
+        seeds = [s for s in net.seeds if s in G] if net.seeds is not None else None
+        self.base = copy.deepcopy(base)
+        self.base["groups"] = []
+        if seeds is not None:
+            self.base["seeding"] = {**{k: v for k, v in (base.get("seeding") or {}).items() if k in ("cost", "behaviours")},
+                                    "strategy": "given", "nodes": seeds}  # fmt: skip
+        counted = _counted(cal, net)
+        order = list(G)  # csr_of keeps the graph's node order
+        index = {u: k for k, u in enumerate(units)}
+        self.unit_code = np.array([index[net.unit_of[v]] if counted[v] else -1 for v in order])
+        self.sizes = np.bincount(self.unit_code[self.unit_code >= 0], minlength=len(units)).astype(float)
+        self.cells_unit = np.array([index[u] for u in self.observed["unit"]])
+        self.cells_step = self.observed["step"].to_numpy()
+        self.b = cal.observed.behaviour
+        probe = Scenario.model_validate(apply_params(self.base, {p: float(cal.priors[p].scipy().median()) for p in self.paths}))
+        if self.b >= len(probe.behaviours):
+            raise ValueError(f"{cal.source}: observed.behaviour: the scenario has {len(probe.behaviours)} behaviour(s)")
+        if (self.cells_step >= 0).any():
+            if not RULES[probe.behaviours[self.b].rule].PROGRESSIVE:
+                raise ValueError(f"{cal.source}: observed.step_column: time series need a rule whose adopters stay (not {probe.behaviours[self.b].rule})")
+            if self.cells_step.max() > probe.steps:
+                raise ValueError(f"{cal.source}: observed.step_column: step {self.cells_step.max()} is beyond the scenario's steps ({probe.steps})")
+        root = np.random.SeedSequence(cal.seed)
+        self.seeds = [int(s.generate_state(1)[0] >> 1) for s in root.spawn(cal.replicates)]  # the same for every particle
+        self.values = self.observed["value"].to_numpy(dtype=float)
+
+    def scenario(self, params: dict) -> Scenario:
+        return Scenario.model_validate(apply_params(self.base, params))
+
+    def cells(self, sc: Scenario, seed: int) -> np.ndarray:
+        """One run: the simulated value of every observed cell."""
+        model = BehaviourModel(sc.model_copy(update={"seed": seed}), graph=self.graph, agents=False, collect=False)
+        try:
+            model.run(mesa_clock=False)
+            adopted = model.population.adopted[self.b].astype(bool)
+            at = model.population.adopted_at[self.b].copy()
+        finally:
+            model.release()  # its arrays serve the next run
+        keep = self.unit_code >= 0
+        out = np.empty(len(self.cells_unit))
+        final = np.bincount(self.unit_code[keep], weights=adopted[keep], minlength=len(self.sizes)) / self.sizes
+        out[:] = final[self.cells_unit]
+        for step in np.unique(self.cells_step[self.cells_step >= 0]):
+            by = adopted & (at <= step) & keep
+            shares = np.bincount(self.unit_code[by], minlength=len(self.sizes)) / self.sizes
+            rows = self.cells_step == step
+            out[rows] = shares[self.cells_unit[rows]]
+        return out
+
+    def simulate(self, params: dict, seeds=None) -> np.ndarray:
+        """Cell values averaged over the replicates' runs (NaN everywhere if the parameters are invalid)."""
+        try:
+            sc = self.scenario(params)
+        except ValidationError:
+            return np.full(len(self.cells_unit), np.nan)
+        if seeds is None and not self.cal.common_random_numbers:  # a draw per parameter set, still reproducible
+            entropy = [self.cal.seed, *np.asarray([params[p] for p in self.paths], dtype=np.float64).view(np.uint64).tolist()]
+            seeds = [int(s.generate_state(1)[0] >> 1) for s in np.random.SeedSequence(entropy).spawn(self.cal.replicates)]
+        return np.mean([self.cells(sc, s) for s in (self.seeds if seeds is None else seeds)], axis=0)
+
+    def summary(self, cells: np.ndarray) -> np.ndarray:
+        if self.cal.summary == "mean_sd":
+            return np.array([cells.mean(), cells.std()])
+        return cells

@@ -10,7 +10,7 @@ PYTHON ?= $(shell for v in 3.12 3.13; do \
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 STRATEGIES ?= random,degree,kcore,pagerank,betweenness,diffusion_centrality,degree_discount,nomination,community,clustered,dispersed,organisation
 
-.PHONY: run test dashboard bench clean
+.PHONY: run test docs dashboard bench clean
 
 $(VENV)/.installed-base:
 	@if [ -z "$(PYTHON)" ]; then echo "wellspread needs Python 3.12 or 3.13 (Mesa 3.5 requires it); install one (e.g. pyenv install 3.12) or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -30,6 +30,9 @@ run: $(VENV)/.installed-base
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q
 
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 dashboard: $(VENV)/.installed-dev
 	$(VENV)/bin/wellspread dashboard --port $${PORT:-8765}
 
@@ -37,4 +40,4 @@ bench: $(VENV)/.installed-base
 	$(VENV)/bin/wellspread bench
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache

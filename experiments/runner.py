@@ -11,7 +11,7 @@ Where it runs (nothing changes what is computed):
   same environment: the scheduler unpickles our task graph too);
 * ``slurm={queue, cores, memory, walltime, jobs, ...}``: ``dask_jobqueue.SLURMCluster`` jobs.
 
-How (``../shared/notes/sweeps.md``): runs are grouped into tasks of up to two seconds (sized from
+How (``docs/sweeps.md``): runs are grouped into tasks of up to two seconds (sized from
 run times measured as the sweep goes, shrinking towards the end so the workers finish together) so
 Dask's cost per task (~8 ms of CPU across driver and worker on 2 busy cores) stays small; a bounded
 window of tasks is in flight and results stream back through ``as_completed``; each worker builds a

@@ -10,8 +10,7 @@ a per-year table. ``savings_in_step`` and ``ReinvestLedger`` serve the reinvest-
 Why these conventions: UK appraisal practice (HM Treasury Green Book; NICE methods, PMG36) values
 costs and health effects over time with separate discount rates; the issue asks for 3.5% a year for
 costs and 1.5% for health effects by default, both settable. Every default below is editable and
-carries its source; figures with no source are marked PLAUSIBLE (see docs/economics.md and
-../shared/notes/town-and-economics.md sections 5.1-5.3).
+carries its source; figures with no source are marked PLAUSIBLE (see docs/economics.md).
 
 Time convention: a step lasts ``weeks_per_step`` weeks (52 weeks = one year). Row t of a history is
 the state at the end of step t; rows 1..T each stand for ``weeks_per_step / 52`` person-years of

@@ -17,7 +17,8 @@ lists the names a scenario's ``[seeding]`` table accepts:
 
 Every strategy returns exactly ``count`` distinct people when ``count`` <= n, breaks ties at random
 (never by node id), follows only from ``seed`` and raises ``TargetingError`` for an unknown or bad
-parameter. The simulating ones (``celf``, ``ris``, ``imm``) take the behaviour they target as
+parameter. ``scores(G, name, **params)`` gives the centralities the ranking strategies use, by node
+id (``SCORES`` names them). The simulating ones (``celf``, ``ris``, ``imm``) take the behaviour they target as
 ``behaviour = {...}`` (a scenario run passes its first behaviour).
 """
 
@@ -48,8 +49,9 @@ from . import (  # noqa: F401
     reverse_reachable,  # ris, imm
 )
 from .registry import STRATEGIES, TargetingError, get_strategy
+from .scores import SCORES, scores
 
-__all__ = ["STRATEGIES", "select_seeds", "TargetingError", "chosen_by_network"]
+__all__ = ["STRATEGIES", "SCORES", "select_seeds", "scores", "TargetingError", "chosen_by_network"]
 
 
 def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params) -> np.ndarray:

@@ -209,6 +209,20 @@ def run_sweep(
 
     Raises:
         ValueError: a bad argument or a results folder that cannot take this sweep (nothing written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from experiments import Experiment, load_results, run_sweep
+    >>> exp = Experiment.from_dict({"seed": 1, "replicates": 2,
+    ...     "base": {"steps": 20, "network": {"kind": "erdos_renyi", "n": 300},
+    ...              "behaviours": [{"name": "walk", "rule": "independent_cascade", "p": 0.1}]},
+    ...     "vary": {"seeding.strategy": ["random", "degree"]}})
+    >>> out = tempfile.mkdtemp()
+    >>> result = run_sweep(exp, out=out, workers=1)
+    >>> df = load_results(out)
+    >>> len(df), sorted(df["seeding.strategy"].unique()), (df["status"] == "ok").all()
+    (4, ['degree', 'random'], np.True_)
     """
     if not isinstance(exp, Experiment):
         exp = Experiment.from_toml(exp)

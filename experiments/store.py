@@ -369,6 +369,8 @@ def load_results(root, include_failed: bool = True):
     ``gap.<behaviour>.<attribute>``, ``time.<behaviour>.<threshold>`` and, when kept,
     ``series.<behaviour>``; ``_``-prefixed columns are diagnostics (wall time, worker). Rows are
     sorted by point and replicate. Works while a sweep is still writing.
+
+    See ``run_sweep`` for an example that writes a folder and reads it back.
     """
     import pandas as pd
 

@@ -32,7 +32,7 @@ def _runs(rows: list[dict], steps: int) -> list[tuple]:
 def test_batch_run_flat_parameters_iterations_give_different_replicates():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Mesa deprecates iterations= for rng=[None] * n
-        rows = mesa.batch_run(BehaviourModel, {**FLAT, "p": [0.1, 0.2]}, iterations=3, max_steps=6,
+        rows = mesa.batch_run(BehaviourModel, {**FLAT, "p": [0.1, 0.2]}, iterations=3, max_steps=6, data_collection_period=1,
                               number_processes=1, display_progress=False)
     for p in (0.1, 0.2):
         runs = _runs([r for r in rows if r["p"] == p], 6)
@@ -41,14 +41,14 @@ def test_batch_run_flat_parameters_iterations_give_different_replicates():
 
 
 def test_batch_run_with_a_seed_parameter_repeats_the_run():
-    rows = mesa.batch_run(BehaviourModel, {**FLAT, "seed": 7}, rng=[None, None], max_steps=6,
+    rows = mesa.batch_run(BehaviourModel, {**FLAT, "seed": 7}, rng=[None, None], max_steps=6, data_collection_period=1,
                           number_processes=1, display_progress=False)
     a, b = _runs(rows, 6)
     assert a == b  # the scenario's seed fixes the run when rng is None
 
 
 def test_batch_run_rng_values_seed_the_runs():
-    rows = mesa.batch_run(BehaviourModel, FLAT, rng=[3, 3, 4], max_steps=6, number_processes=1, display_progress=False)
+    rows = mesa.batch_run(BehaviourModel, FLAT, rng=[3, 3, 4], max_steps=6, data_collection_period=1, number_processes=1, display_progress=False)
     a, b, c = _runs(rows, 6)
     assert a == b != c
     m = BehaviourModel(**FLAT, rng=3)

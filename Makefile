@@ -12,16 +12,16 @@ REPLICATES ?= 20
 RUN_OUT ?= results/town
 STRATEGIES ?= random,degree,kcore,pagerank,betweenness,diffusion_centrality,degree_discount,nomination,community,clustered,dispersed,organisation
 
-.PHONY: run test check-user dashboard bench clean
+.PHONY: run test check-user docs dashboard bench clean
 
-$(VENV)/.installed-base:
+$(VENV)/.installed-base: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "wellspread needs Python 3.12 or 3.13 (Mesa 3.5 requires it); install one (e.g. pyenv install 3.12) or set PYTHON=/path/to/python3.12" >&2; exit 1; fi
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed-base
+$(VENV)/.installed-dev: $(VENV)/.installed-base pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash tools/seed_solara_cdn.sh "$(CURDIR)/$(VENV)/share/solara/cdn"
 	touch $@
@@ -37,6 +37,9 @@ test: $(VENV)/.installed-dev
 check-user: $(VENV)/.installed-base
 	bash tools/user_checks.sh
 
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 dashboard: $(VENV)/.installed-dev
 	$(VENV)/bin/wellspread dashboard --port $${PORT:-8765}
 
@@ -44,4 +47,4 @@ bench: $(VENV)/.installed-base
 	$(VENV)/bin/wellspread bench
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache

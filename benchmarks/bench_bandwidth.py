@@ -11,7 +11,7 @@ state; the sweep adds the per-person threshold test and the output write), on Ba
 Watts-Strogatz graphs (``first_half_share``: the share of adjacency entries held by the first half
 of the people, which is what a static two-thread split of the node range gives the first thread).
 
-Why: ``../shared/notes/performance.md`` section 2.2 found the simple kernels at 11-13% of the
+Why: ``docs/performance.md`` found the simple kernels at 11-13% of the
 bound, latency- and instruction-bound rather than bandwidth-bound; this keeps that figure measured.
 
 The machine is shared (2 cores): medians are reported with the best run and the CPU time beside

@@ -9,7 +9,7 @@ wellspread's ``threshold`` (``adopted neighbours / degree >= threshold``), so fi
 match exactly.
 
 Why ``layout=None``: Mesa 3.5.1's ``Network`` runs ``nx.spring_layout`` on the whole graph by
-default (185 s for 10,000 nodes, ``../shared/notes/performance.md`` section 2.5); a user with a
+default (185 s for 10,000 nodes, ``docs/performance.md``); a user with a
 large network has to switch it off, so the baseline does too. Nothing else is tuned: no prebuilt
 neighbour lists, no numpy state, which is what makes it the fair "plain Mesa" reference.
 """

@@ -17,7 +17,7 @@ import solara
 from pydantic import BaseModel
 
 import networks
-from model.rules import RULES
+from model.rules import RULES, help_text
 
 from .labels import STRATEGY_LABELS, kind_label, plain, strategy_label
 from .state import UPLOAD_LIMIT, Session, read_upload
@@ -26,15 +26,6 @@ __all__ = ["ScenarioEditor", "NetworkEditor", "BehavioursEditor", "SeedingEditor
            "NumberInput", "bounds_of"]
 
 SOURCES = ["generated", "data set", "file"]
-RULE_NOTES = {
-    "independent_cascade": "each new adopter gets one chance p to convince each neighbour",
-    "linear_threshold": "adopt when the weighted share of adopting neighbours passes a random threshold",
-    "threshold": "adopt when the share of adopting neighbours reaches the threshold",
-    "absolute_threshold": "adopt when at least k neighbours adopt",
-    "sis": "catch it from adopting neighbours (beta); relapse with probability relapse",
-    "information": "hear first (told by informed neighbours), then decide once whether to adopt",
-    "logistic": "log-odds from peers, the social norm and other behaviours",
-}
 SMALL = {"font-size": "0.8rem", "color": "#666"}
 
 
@@ -361,7 +352,7 @@ def _BehaviourEditor(session: Session, i: int, b: dict, removable: bool):
         solara.Select("rule", value=rule, values=list(RULES), on_value=set_rule)
         if rule is None:
             return
-        solara.Text(RULE_NOTES.get(rule, ""), style=SMALL)
+        solara.Text(help_text(rule), style=SMALL)
         fields = RULES[rule].Params.model_fields
         for name, field in fields.items():
             if name in ("name", "rule"):

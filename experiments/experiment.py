@@ -8,7 +8,7 @@ Everything is validated when the spec is read: every design point is applied to 
 validated as a ``model.Scenario`` before anything runs, and errors are one line that names the file
 and the field path (``ScenarioError``, a ValueError).
 
-Identity and seeds (``../shared/notes/sweeps.md`` section 3):
+Identity and seeds (``docs/sweeps.md``, Reproducibility):
 
 * ``run_id`` = blake2b-128 of canonical JSON of (the base scenario as written, minus its seed; the
   root seed; the run's parameters; the replicate). It does not depend on the run's position in the
@@ -35,7 +35,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -154,50 +154,13 @@ def network_seed(root_seed: int) -> int:
 
 
 def apply_params(base: dict, params: dict) -> dict:
-    """A deep copy of the scenario dict ``base`` with each dotted path set to its value.
+    """A deep copy of the scenario dict ``base`` with each dotted path set (``model.params.apply_params``).
 
-    Path parts index dicts by key and lists by position (``behaviours.0.p``) or by the ``name`` of
-    an entry (``behaviours.activity.p``). Missing dict keys are created.
+    Imported when called: importing ``model`` loads Mesa and numba, which plans and ``--help`` never need.
     """
-    data = copy.deepcopy(base)
-    for path, value in params.items():
-        _set_path(data, path, copy.deepcopy(value))
-    return data
+    from model.params import apply_params as apply
 
-
-def _set_path(data: dict, path: str, value) -> None:
-    parts = path.split(".")
-    node: Any = data
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        where = ".".join(parts[: depth + 1])
-        if isinstance(node, dict):
-            if last:
-                node[part] = value
-                return
-            if part not in node or node[part] is None:
-                node[part] = {}
-            node = node[part]
-        elif isinstance(node, list):
-            index = _list_index(node, part, where)
-            if last:
-                node[index] = value
-                return
-            node = node[index]
-        else:
-            raise ValueError(f"cannot set {path!r}: {'.'.join(parts[:depth]) or 'scenario'} is not a table")
-
-
-def _list_index(node: list, part: str, where: str) -> int:
-    if part.lstrip("-").isdigit():
-        index = int(part)
-        if not -len(node) <= index < len(node):
-            raise ValueError(f"{where}: index {index} is out of range (the list has {len(node)} entries)")
-        return index % len(node)
-    for i, item in enumerate(node):
-        if isinstance(item, dict) and item.get("name") == part:
-            return i
-    raise ValueError(f"{where}: no entry named {part!r} (use a position like 0 or an entry's name)")
+    return apply(base, params)
 
 
 def _column_type(values: list) -> str:

@@ -38,6 +38,18 @@ def run_replicates(
     ones the scenario's own seed chooses, for every replicate (``fixed_seeds=False``: chosen again
     in each, as ``simulate`` does). ``workers`` > 1 spreads the replicates over that many processes
     (``run_many``); the results are the same for any number of workers.
+
+    Examples
+    --------
+    >>> from model import Scenario
+    >>> from experiments.replicates import run_replicates
+    >>> sc = Scenario.model_validate({"seed": 4, "network": {"kind": "erdos_renyi", "n": 400, "mean_degree": 5},
+    ...     "behaviours": [{"name": "walk", "rule": "independent_cascade", "p": 0.3}]})
+    >>> runs = run_replicates(sc, 3)
+    >>> [r.scenario.seed == 4 for r in runs]           # replicate 0 is the scenario's own seed
+    [True, False, False]
+    >>> len({r.final["walk"] for r in runs}) > 1       # the others differ
+    True
     """
     runs = run_many({None: scenario}, replicates, graph=graph, workers=workers, fixed_seeds=fixed_seeds,
                     on_done=None if on_done is None else lambda key, result: on_done(result))[None]

@@ -11,7 +11,7 @@ Where it runs (nothing changes what is computed):
   same environment: the scheduler unpickles our task graph too);
 * ``slurm={queue, cores, memory, walltime, jobs, ...}``: ``dask_jobqueue.SLURMCluster`` jobs.
 
-How (``../shared/notes/sweeps.md``): runs are grouped into tasks of up to two seconds (sized from
+How (``docs/sweeps.md``): runs are grouped into tasks of up to two seconds (sized from
 run times measured as the sweep goes, shrinking towards the end so the workers finish together) so
 Dask's cost per task (~8 ms of CPU across driver and worker on 2 busy cores) stays small; a bounded
 window of tasks is in flight and results stream back through ``as_completed``; each worker builds a
@@ -210,6 +210,20 @@ def run_sweep(
 
     Raises:
         ValueError: a bad argument or a results folder that cannot take this sweep (nothing written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from experiments import Experiment, load_results, run_sweep
+    >>> exp = Experiment.from_dict({"seed": 1, "replicates": 2,
+    ...     "base": {"steps": 20, "network": {"kind": "erdos_renyi", "n": 300},
+    ...              "behaviours": [{"name": "walk", "rule": "independent_cascade", "p": 0.1}]},
+    ...     "vary": {"seeding.strategy": ["random", "degree"]}})
+    >>> out = tempfile.mkdtemp()
+    >>> result = run_sweep(exp, out=out, workers=1)
+    >>> df = load_results(out)
+    >>> len(df), sorted(df["seeding.strategy"].unique()), (df["status"] == "ok").all()
+    (4, ['degree', 'random'], np.True_)
     """
     if not isinstance(exp, Experiment):
         exp = Experiment.from_toml(exp)

@@ -9,7 +9,7 @@ Layout of a results folder::
     manifest.json          parts, rows, ok and failed counts (rewritten atomically after each part)
     .lock                  one driver per folder (fcntl; a guard, not a guarantee on NFS)
 
-Why this shape (measured in ``../shared/notes/sweeps.md`` section 2): each part is written to
+Why this shape (measured in ``docs/sweeps.md``, Reproducibility): each part is written to
 ``*.parquet.tmp``, fsynced, renamed into place and the folder fsynced, so a reader (DuckDB, the
 dashboard, ``load_results``) never sees a half-written file and a SIGKILL loses at most the runs not
 yet flushed. The committed parts *are* the index of finished runs: resume reads their ``run_id`` and
@@ -369,6 +369,8 @@ def load_results(root, include_failed: bool = True):
     ``gap.<behaviour>.<attribute>``, ``time.<behaviour>.<threshold>`` and, when kept,
     ``series.<behaviour>``; ``_``-prefixed columns are diagnostics (wall time, worker). Rows are
     sorted by point and replicate. Works while a sweep is still writing.
+
+    See ``run_sweep`` for an example that writes a folder and reads it back.
     """
     import pandas as pd
 

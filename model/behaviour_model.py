@@ -11,6 +11,7 @@ and group.
 
 from __future__ import annotations
 
+import warnings
 from enum import IntEnum
 from functools import cached_property
 
@@ -18,6 +19,7 @@ import mesa
 import networkx as nx
 import numpy as np
 from mesa.discrete_space import Network
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 import networks
 from agents import Person
@@ -26,6 +28,7 @@ from . import resources, stress, turnover
 from .groups import GroupIndex
 from .initial import observed_adopters
 from .organisations import Organisations
+from .params import scenario_from_params
 from .population import Population
 from .reinvest import Reinvestment
 from .rng import derive_key
@@ -53,40 +56,114 @@ class _Streams:
         return np.random.SeedSequence(self.seed, spawn_key=tuple(int(k) for k in key))
 
 
+def _spec_and_rng(spec, scenario, rng):
+    """Sort out the ``scenario`` keyword: Mesa's own Scenario (SolaraViz's Reset passes one) carries
+    only an rng; one of ours is the old name of ``spec``, kept working with a DeprecationWarning."""
+    if scenario is None:
+        return spec, rng
+    if isinstance(scenario, MesaScenario):
+        return spec, scenario.rng if rng is None else rng
+    warnings.warn(
+        "BehaviourModel(scenario=...) is deprecated (Mesa reserves `scenario`): pass it first, BehaviourModel(sc), or as spec=sc",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if spec is not None:
+        raise TypeError("BehaviourModel: give the scenario once, as spec (scenario= is its deprecated name)")
+    return scenario, rng
+
+
+def _seeded(spec: Scenario, rng) -> Scenario:
+    """The scenario with the seed this run uses: ``rng`` when given, else the scenario's own seed
+    when it sets one, else a fresh one (Mesa's ``rng=None``), written into the copy so the run can be repeated."""
+    if rng is None and "seed" in spec.model_fields_set:
+        return spec
+    if isinstance(rng, (int, np.integer)):
+        seed = int(rng)
+    else:  # None (fresh), a Generator, a SeedSequence or anything numpy seeds from
+        seed = int(np.random.default_rng(rng).integers(2**63 - 1))
+    if seed < 0:
+        raise ValueError(f"rng must be a non-negative integer seed, a numpy Generator or None, not {rng!r}")
+    return spec if seed == spec.seed and "seed" in spec.model_fields_set else spec.model_copy(update={"seed": seed})
+
+
 class BehaviourModel(mesa.Model):
     """Healthy-behaviour spread on a network, as a Mesa model.
 
-    Args:
-        scenario: a validated ``Scenario`` (or a dict, validated here).
-        graph: the network; built from ``scenario.network`` when omitted.
-        agents: build ``Person`` agents (default True; ``simulate`` skips them on the numba engine).
-        collect: fill the Mesa DataCollector every round (default True; ``simulate`` reads ``history``).
-        rng: accepted for Mesa's ``batch_run`` / SolaraViz; when given it overrides ``scenario.seed``.
+    Parameters
+    ----------
+    spec : Scenario or dict, optional
+        The scenario (a dict is validated here). Omitted, the model is built from flat parameters
+        (``**params``) over :data:`model.params.BASE`.
+    graph : networkx.Graph or networks.CSR, optional
+        The network; built from ``spec.network`` when omitted.
+    agents : bool
+        Make the ``Person`` agents (default True; ``simulate`` skips them on the numba engine).
+    collect : bool
+        Fill the Mesa DataCollector every round (default True; ``simulate`` reads ``history``).
+    rng : int, numpy Generator or SeedSequence, optional
+        As in Mesa. Given, it seeds the run (and becomes ``spec.seed``). ``None`` uses the scenario's
+        ``seed`` when the scenario sets one, else fresh randomness (so ``mesa.batch_run`` replicates
+        differ); the seed drawn is kept in ``spec.seed``, so any run can be repeated.
+    **params
+        Flat parameters (``n=500, p=0.1, strategy="degree"`` or dotted paths such as
+        ``**{"behaviours.0.p": 0.1}``; see :func:`model.params.scenario_from_params`), applied
+        over ``spec``: what ``mesa.batch_run`` and SolaraViz's sliders pass.
 
-    Attributes:
-        spec: the scenario (Mesa 3.5 reserves ``scenario`` for its own experimental Scenario).
-        graph, csr: the network and its array form (both change when interventions add ties).
-        population: the array state every engine reads and writes.
-        seeds: the seeded people (graph ids); ``seed_plan`` says when each starts and what it cost.
-        costs: money spent in each round (index 0: at the start).
-        organisations: ``Organisations`` when the scenario has them, else None.
+    Attributes
+    ----------
+    spec : Scenario
+        The scenario run (``model.scenario`` is Mesa's own experimental Scenario, as in any Mesa model).
+    graph, csr
+        The network and its array form (both change when interventions add ties).
+    population : Population
+        The array state every engine reads and writes.
+    seeds : numpy.ndarray
+        The seeded people (graph ids); ``seed_plan`` says when each starts and what it cost.
+    costs : list of float
+        Money spent in each round (index 0: at the start).
+    organisations : Organisations or None
+        When the scenario has them.
+
+    Examples
+    --------
+    >>> from model import BehaviourModel, Scenario
+    >>> sc = Scenario.model_validate({"seed": 7, "network": {"kind": "erdos_renyi", "n": 300, "mean_degree": 6},
+    ...     "behaviours": [{"name": "activity", "rule": "independent_cascade", "p": 0.3}],
+    ...     "seeding": {"strategy": "degree", "count": 5}})
+    >>> m = BehaviourModel(sc)
+    >>> len(m.agents), m.adoption()["activity"]        # step 0: the five seeds adopt
+    (300, 0.016666666666666666)
+    >>> m = m.run()                                    # run() returns the model
+    >>> again = BehaviourModel(sc)                     # seed = 7 fixes the run
+    >>> again = again.run()
+    >>> again.adoption() == m.adoption()
+    True
+
+    Flat parameters, as ``mesa.batch_run`` passes them (``rng=None``: each run is a fresh replicate):
+
+    >>> m = BehaviourModel.from_params(n=200, rule="independent_cascade", p=0.2, count=3, rng=1)
+    >>> m.spec.seed, m.spec.network.n
+    (1, 200)
     """
 
     def __init__(
         self,
-        scenario: Scenario | dict,
+        spec: Scenario | dict | None = None,
         graph: nx.Graph | networks.CSR | None = None,
         *,
         agents: bool = True,
         collect: bool = True,
         rng=None,
+        scenario=None,
+        **params,
     ):
-        if not isinstance(scenario, Scenario):
-            scenario = Scenario.model_validate(scenario)
-        if rng is not None and not isinstance(rng, (int, np.integer)):
-            raise TypeError("rng must be an integer seed (the scenario's seed)")
-        if rng is not None:
-            scenario = scenario.model_copy(update={"seed": int(rng)})
+        spec, rng = _spec_and_rng(spec, scenario, rng)
+        if params or spec is None:
+            spec = scenario_from_params(spec, **params)
+        elif not isinstance(spec, Scenario):
+            spec = Scenario.model_validate(spec)
+        scenario = _seeded(spec, rng)
         stream = _Streams(scenario.seed)
         # Mesa's rng (the root of SeedSequence(seed), so apart from every child stream) drives no
         # dynamics; an integer seed also spares Mesa drawing one from a Generator (60 -> 28 us a run)
@@ -127,7 +204,10 @@ class BehaviourModel(mesa.Model):
         self.people: list[Person] = []
         if agents:
             self.space = Network(graph, layout=None, random=self.random)
-            self.people = [Person(self, self.space[node], i, graph.nodes[node]) for i, node in enumerate(self.csr.nodes)]
+            nodes = self.csr.nodes
+            self.people = list(
+                Person.create_agents(self, len(nodes), [self.space[v] for v in nodes], list(range(len(nodes))), [graph.nodes[v] for v in nodes])
+            )
         try:
             self.organisations = (
                 Organisations(self, scenario.organisations, np.random.default_rng(stream(Stream.ORGANISATIONS))) if scenario.organisations else None
@@ -155,6 +235,23 @@ class BehaviourModel(mesa.Model):
         self._replay = None  # rounds of a fused run being booked by step()
         self._datacollector = mesa.DataCollector(model_reporters=self._reporters()) if collect else None
         self._record()
+
+    @classmethod
+    def from_params(cls, *, rng=None, graph=None, agents: bool = True, collect: bool = True, **params) -> BehaviourModel:
+        """A model from flat parameters only (``n``, ``p``, ``strategy``, dotted paths...): Mesa's way.
+
+        The same as ``BehaviourModel(**params)``; see :func:`model.params.scenario_from_params` for the
+        names. ``rng=None`` draws fresh randomness unless ``seed`` is among the parameters.
+
+        Examples
+        --------
+        >>> import mesa
+        >>> rows = mesa.batch_run(BehaviourModel, {"n": 150, "p": [0.1, 0.3], "rule": "independent_cascade"},
+        ...                       rng=[None, None, None], max_steps=5, display_progress=False)
+        >>> len({row["RunId"] for row in rows})                # 2 values of p x 3 fresh replicates
+        6
+        """
+        return cls(None, graph, agents=agents, collect=collect, rng=rng, **params)
 
     @cached_property
     def person_key(self) -> int:

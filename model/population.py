@@ -15,6 +15,7 @@ from networks import CSR
 
 from . import spares
 from .groups import adopting_per_row
+from .rules import population_arrays
 
 
 class Population:
@@ -27,6 +28,7 @@ class Population:
         theta: float64 per-person thresholds (threshold rules).
         offset: float64 per-person log-odds offsets that interventions set (logistic rule).
         visible: float64 prevalence each person sees (zero unless a publicise intervention shows it).
+        p, k, relapse, logit, ...: the rules' own per-behaviour arrays (``model.rules.population_arrays``).
         prevalence: float64 per behaviour, the adopting share at the start of the round.
         t: rounds completed.
     """
@@ -45,17 +47,12 @@ class Population:
         self._keyed: set[int] = set()  # behaviours whose thresholds are keyed draws not yet written out
         self._lazy: dict[str, np.ndarray] = {}  # offset, offset_base, visible: allocated on first use
         self.full_round = np.zeros(B, dtype=bool)  # thresholds moved: evaluate everyone this round
-        self.coupling = np.zeros((B, B), dtype=np.float64)
-        self.peer_coupling = np.zeros((B, B), dtype=np.float64)
-        self.relapse_coupling = np.zeros((B, B), dtype=np.float64)
-        self.stress_relapse = np.zeros(B, dtype=np.float64)
-        self.logit = np.zeros((B, 3), dtype=np.float64)
         self.keys = np.zeros(B, dtype=np.int64)
-        self.p = np.zeros(B, dtype=np.float64)  # per-contact probability: IC attempt p, SIS beta
-        self.k = np.zeros(B, dtype=np.int64)
-        self.relapse = np.zeros(B, dtype=np.float64)
         self.prevalence = np.zeros(B, dtype=np.float64)
-        self.tables: list[np.ndarray | None] = [None] * B
+        # each rule's own per-behaviour arrays (IC's p, absolute_threshold's k, logistic's logit...),
+        # as the rule modules declare them in ``ARRAYS``
+        for name, array in population_arrays().items():
+            setattr(self, name, array.allocate(B))
         self.weights = weights
         self.t = 0
         self._caches: dict = {}

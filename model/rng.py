@@ -4,7 +4,7 @@ Why: a stateful generator makes results depend on the order in which people are 
 parallel numba loop, the Mesa reference engine and a frontier kernel would each see different
 numbers. Hashing the coordinates of a decision instead (run key, step, person, neighbour) makes each
 draw a pure function: the python and numba engines then give *identical* runs, and ``prange``
-loops stay bit-reproducible whatever the thread count (``../shared/notes/sweeps.md`` section 3.2).
+loops stay bit-reproducible whatever the thread count (``docs/sweeps.md``, Reproducibility).
 
 The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number
 generators", OOPSLA), applied to a chain of the inputs; the top 53 bits make a uniform in [0, 1).

@@ -77,7 +77,35 @@ Behaviour = Annotated[Union[tuple(rule.Params for rule in RULES.values())], Fiel
 
 
 class Scenario(BaseModel):
-    """A whole run: network, behaviours, seeding, length, engine and seed."""
+    """A whole run: network, behaviours, seeding, length, engine and seed.
+
+    The one schema the command line, sweeps, the dashboard and ``BehaviourModel`` share: validated
+    once, here, so everything downstream trusts it. ``seed`` fixes every random choice of a run;
+    a scenario that does not set it gives fresh randomness to a model made from it (as Mesa's
+    ``rng=None``), and the seed drawn is kept in ``model.spec.seed``.
+
+    See Also
+    --------
+    Scenario.from_toml : read one from a TOML file, with one-line errors.
+    model.params.scenario_from_params : one from flat parameters (``n=..., p=...``).
+
+    Examples
+    --------
+    >>> from model import Scenario
+    >>> sc = Scenario.model_validate({
+    ...     "seed": 7,
+    ...     "network": {"kind": "erdos_renyi", "n": 500, "mean_degree": 4.0},
+    ...     "behaviours": [{"name": "activity", "rule": "threshold", "threshold": 0.18}],
+    ...     "seeding": {"strategy": "degree", "count": 10},
+    ... })
+    >>> sc.behaviours[0].rule, sc.seeding.count, sc.engine
+    ('threshold', 10, 'numba')
+    >>> Scenario.model_validate({"behaviours": [{"name": "a", "rule": "sis", "beta": 2}]})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Scenario
+    ...
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -153,7 +181,20 @@ class Scenario(BaseModel):
 
     @classmethod
     def from_toml(cls, path) -> Scenario:
-        """Read and validate a TOML scenario; relative network paths resolve beside the file."""
+        """Read and validate a TOML scenario; relative network paths resolve beside the file.
+
+        Raises
+        ------
+        ScenarioError
+            A missing or malformed file or an invalid field: one line naming the file, the field
+            and the problem.
+
+        Examples
+        --------
+        >>> sc = Scenario.from_toml("experiments/examples/activity.toml")
+        >>> sc.seed, sc.network.kind, sc.network.n
+        (7, 'barabasi_albert', 10000)
+        """
         data = read_toml(path)
         network = data.get("network")
         if isinstance(network, dict) and network.get("kind") == "file" and isinstance(network.get("path"), str):

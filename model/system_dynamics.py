@@ -8,21 +8,12 @@ people, so comparing the twin with the agent model shows what network structure 
 beyond a Vensim-style model (Sterman 2000, *Business Dynamics*; Homer & Hirsch 2006, *Am. J. Public
 Health* 96:452 on system dynamics in public health).
 
-Mean-field adoption probability of a non-adopter on the complete graph K_n, with A the adopting share
-at the start of the round (n A adopters, all of them neighbours; share of neighbours n A / (n - 1)):
-
-* ``independent_cascade`` (p): with N the share who adopted last round (seeds and initial adopters at
-  round 0), P = 1 - (1 - p) ** (n N). This is the expected-value (Reed-Frost) recursion
-  S_{t+1} = S_t (1 - p) ** I_t of the chain-binomial epidemic (Abbey 1952).
-* ``sis`` (beta, relapse): P = 1 - (1 - beta) ** (n A); adopters relapse with probability ``relapse``.
-* ``logistic``: P = sigmoid(intercept + peer x n A / (n - 1) + norm x visible + coupling . own other
-  behaviours + offset); ``visible`` is A for people a ``publicise`` intervention reaches, else 0, and
-  ``offset`` the effects of the campaigns and environments reaching them.
-* ``threshold`` / ``linear_threshold`` (thresholds with CDF F; LT: U(0,1), F(s) = s): progressive with
-  thresholds drawn once, so the non-adopters are those whose threshold exceeded every share seen so
-  far, m. The round's hazard is (F(s) - F(m)) / (1 - F(m)) with s = n A / (n - 1) (Granovetter 1978).
-  A single threshold makes it deterministic: everyone adopts in the round after s >= threshold.
-* ``absolute_threshold`` (k): everyone adopts in the round after n A >= k (deterministic).
+Each rule's mean-field law (the adoption probability of a non-adopter on the complete graph K_n,
+with A the adopting share at the start of the round: n A adopters, all of them neighbours, a share
+n A / (n - 1) of each person's neighbours) lives in the rule's module, as ``mean_field(params,
+field)`` (see ``model.rules``): independent cascade's Reed-Frost recursion, SIS, the threshold
+rules' hazard over thresholds drawn once, absolute threshold and logistic. Adopters relapse at
+the behaviour's ``relapse``.
 
 Coupled behaviours (``logistic`` coupling) see whether the person holds the other behaviour, so with
 up to ``JOINT_LIMIT`` behaviours the stocks are the 2^B combinations of behaviours (a compartmental
@@ -49,37 +40,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, NonNegativeInt, PositiveInt
-from scipy import stats
 from scipy.integrate import solve_ivp
+
+from .rules import RULES, MeanField
+from .rules.threshold import threshold_cdf
 
 __all__ = ["solve", "solve_arrays", "seed_schedule", "threshold_cdf", "JOINT_LIMIT"]
 
 JOINT_LIMIT = 6  # behaviours up to which the stocks are all 2^B combinations
-
-
-# --- thresholds -------------------------------------------------------------------------------------
-def threshold_cdf(spec):
-    """F(s) = P(threshold <= s) for a rule's ``threshold`` field (a number or a distribution)."""
-    if isinstance(spec, (int, float)):
-        theta = float(spec)
-        return lambda s: np.where(np.asarray(s) >= theta, 1.0, 0.0)
-    dist = spec.dist
-    if dist == "uniform":
-        low, high = spec.low, spec.high
-        if high <= low:
-            return lambda s: np.where(np.asarray(s) >= low, 1.0, 0.0)
-        return lambda s: np.clip((np.asarray(s) - low) / (high - low), 0.0, 1.0)
-    if dist == "normal":  # drawn then clipped to [0, 1]
-        mean, sd = spec.mean, spec.sd
-        if sd == 0:
-            theta = min(max(mean, 0.0), 1.0)
-            return lambda s: np.where(np.asarray(s) >= theta, 1.0, 0.0)
-        return lambda s: np.where(
-            np.asarray(s) < 0, 0.0, np.where(np.asarray(s) >= 1, 1.0, stats.norm.cdf(np.asarray(s), mean, sd))
-        )
-    if dist == "beta":
-        return lambda s: stats.beta.cdf(np.asarray(s), spec.a, spec.b)
-    raise ValueError(f"unknown threshold distribution {dist!r}")
 
 
 # --- seeds ------------------------------------------------------------------------------------------
@@ -190,14 +158,9 @@ class _Twin:
             for other, weight in (getattr(spec, "coupling", None) or {}).items():
                 self.coupling[b, self.names.index(other)] = weight
         self.relapse = np.array([getattr(s, "relapse", 0.0) for s in self.specs])
-        self.cdf = [
-            threshold_cdf(s.threshold)
-            if s.rule == "threshold"
-            else (lambda x: np.clip(np.asarray(x), 0.0, 1.0))
-            if s.rule == "linear_threshold"
-            else None
-            for s in self.specs
-        ]
+        self.rules = [RULES[s.rule] for s in self.specs]
+        # behaviours whose law needs the highest share their non-adopters were already tested against
+        self.remembers = [b for b, rule in enumerate(self.rules) if getattr(rule, "MEAN_FIELD_REMEMBERS", False)]
         self.interventions = _reaching(scenario)
         self.weights, self.member = _strata(self.interventions)
         S = len(self.weights)
@@ -270,29 +233,14 @@ class _Twin:
             count = float(round(count))
         share = count / (n - 1) if n > 1 else 0.0
         offset, sees, shift = (e[s, b] for e in self.effects(t))
-        rule = spec.rule
-        if rule == "independent_cascade":
-            p = 1.0 - (1.0 - spec.p) ** (n * new[b])
-        elif rule == "sis":
-            p = 1.0 - (1.0 - spec.beta) ** count
-        elif rule == "absolute_threshold":
-            p = 1.0 if count >= spec.k - 1e-9 else 0.0
-        elif rule in ("threshold", "linear_threshold"):
-            F, level = self.cdf[b], self.seen[s, b]
-            before = float(F(level)) if level >= 0 else 0.0
-            p = max((float(F(share + shift)) - before) / (1.0 - before), 0.0) if before < 1.0 else 0.0
-        elif rule == "logistic":
-            z = (
-                spec.intercept
-                + spec.peer * share
-                + own @ self.coupling[b]
-                + offset
-                + (spec.norm * A[b] if sees else 0.0)
-            )
-            return 1.0 / (1.0 + np.exp(-z))
-        else:
-            raise ValueError(f"the twin has no law for rule {rule!r}")
-        return np.full(len(own), p)
+        rule = self.rules[b]
+        if not hasattr(rule, "mean_field"):
+            raise ValueError(f"the twin has no law for rule {spec.rule!r}")
+        field = MeanField(
+            n=n, count=count, share=share, prevalence=float(A[b]), new=float(new[b]), own=own,
+            coupling=self.coupling[b], offset=float(offset), sees=bool(sees), shift=float(shift), seen=float(self.seen[s, b]),
+        )  # fmt: skip
+        return np.broadcast_to(np.asarray(rule.mean_field(spec, field), dtype=float), (len(own),))
 
     def step(self, t: int, new: np.ndarray) -> None:
         """One synchronous round: every stratum's stocks flow with the start-of-round shares."""
@@ -317,7 +265,7 @@ class _Twin:
             else:
                 rows.append(q[0])
         self.state = np.array(rows)
-        tested = [b for b, F in enumerate(self.cdf) if F is not None]
+        tested = self.remembers
         self.seen[:, tested] = np.maximum(self.seen[:, tested], share[tested] + shift[:, tested])
 
     def derivative(self, t: int, y: np.ndarray) -> np.ndarray:
@@ -412,9 +360,10 @@ def solve_arrays(
         raise ValueError("the twin needs the number of people: pass n=... (the scenario's network has none)")
     steps = scenario.steps if args.steps is None else args.steps
     if method == "ode":
-        bad = [b.name for b in scenario.behaviours if b.rule not in ("sis", "logistic")]
+        bad = [b.name for b in scenario.behaviours if not getattr(RULES[b.rule], "MEAN_FIELD_ODE", False)]
         if bad:
-            raise ValueError(f"method 'ode' takes sis and logistic behaviours only; {bad[0]!r} is not one")
+            takes = " and ".join(name for name, rule in RULES.items() if getattr(rule, "MEAN_FIELD_ODE", False))
+            raise ValueError(f"method 'ode' takes {takes} behaviours only; {bad[0]!r} is not one")
     _warn_left_out(scenario)
     twin = _Twin(scenario, int(n), joint)
     schedule = seed_schedule(scenario, twin.n)

@@ -60,14 +60,40 @@ def _builder(kind: str):
 def generate(kind: str, n: int, seed: int | None = 0, **params) -> nx.Graph:
     """Build a network of ``n`` people of the given kind.
 
-    Args:
-        kind: one of ``KINDS``.
-        n: number of people (>= 1).
-        seed: integer seed; the same seed gives the same graph.
-        **params: the kind's own parameters (see ``kind_parameters(kind)``).
+    Parameters
+    ----------
+    kind : str
+        One of ``KINDS``: ``erdos_renyi``, ``watts_strogatz``, ``barabasi_albert``,
+        ``powerlaw_cluster``, ``stochastic_block``, ``configuration``, ``ring_lattice``, ``grid_2d``
+        or ``town`` (a synthetic town: households, schools, workplaces, clubs, deprivation).
+    n : int
+        Number of people (>= 1); nodes are ``0..n-1``.
+    seed : int
+        The same seed gives the same graph.
+    **params
+        The kind's own parameters (``kind_parameters(kind)`` lists them with their defaults).
 
-    Raises:
-        NetworkError: unknown kind, unknown parameter, or a value out of range.
+    Returns
+    -------
+    networkx.Graph
+
+    Raises
+    ------
+    NetworkError
+        Unknown kind, unknown parameter, or a value out of range (one line naming it).
+
+    Examples
+    --------
+    >>> import networks
+    >>> G = networks.generate("watts_strogatz", n=100, seed=1, k=4, p=0.1)
+    >>> G.number_of_nodes(), G.number_of_edges()
+    (100, 200)
+    >>> networks.kind_parameters("barabasi_albert")
+    {'m': 3}
+    >>> networks.generate("barabasi_albert", n=10, m=20)
+    Traceback (most recent call last):
+    ...
+    networks.errors.NetworkError: network kind 'barabasi_albert': m must be an integer in [1, n), got 20
     """
     builder = _builder(kind)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
@@ -90,7 +116,18 @@ def generate(kind: str, n: int, seed: int | None = 0, **params) -> nx.Graph:
 
 
 def load(path, **options) -> nx.Graph:
-    """Read a network file (.edgelist .csv .graphml .gml .gexf .net); see ``networks.io.load``."""
+    """Read a network file (.edgelist .csv .graphml .gml .gexf .net); see ``networks.io.load``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import networks
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "friends.edgelist"
+    >>> _ = path.write_text("ann bob\\nbob cat\\n")
+    >>> G = networks.load(path)
+    >>> sorted(G.edges)
+    [('ann', 'bob'), ('bob', 'cat')]
+    """
     from .io import load as _load
 
     return _load(path, **options)

@@ -1,7 +1,7 @@
 """Networks built straight into CSR arrays, for populations of millions.
 
 Why: networkx spends about 24 s and several GB building a 10^6-node Barabasi-Albert graph, one
-Python object per tie (``../shared/notes/performance.md`` section 1); ten million people would not
+Python object per tie (``docs/performance.md``); ten million people would not
 fit. These builders draw the same models with compiled loops into flat arrays; a networkx view can
 still be made for small graphs (``CSR.to_networkx``). People built this way carry no attributes.
 """

@@ -5,7 +5,7 @@ what makes compiled sweeps cache-friendly. The mapping between CSR positions (0.
 own node ids is kept in ``nodes`` / ``position`` so every result can be reported in the user's ids.
 
 Indices are ``uint32`` (numba then skips its negative-index check: about +50% gather speed, see
-``../shared/notes/performance.md`` section 2.2) and ``indptr`` is ``int64`` so graphs with more than
+``docs/performance.md``) and ``indptr`` is ``int64`` so graphs with more than
 2**31 adjacency entries still fit.
 """
 

@@ -25,8 +25,7 @@ the graph can be written to GraphML, GML or GEXF as it is; ``organisations(G)`` 
 schools, classes, workplaces and clubs with their sizes. Node ids are ``0..n-1``, household members are
 consecutive and households are ordered by area, so each area is one contiguous block of ids.
 
-Sources (details, and which figures are derived or merely plausible, in
-``shared/notes/town-and-economics.md``):
+Sources (each figure says whether it is sourced, derived or merely plausible):
 
 * Age bands 5.7 / 13.5 / 10.5 / 26.2 / 25.6 / 18.5 %: ONS mid-2020 population estimates (MYE2), England,
   derived; Census 2021 (ONS, 2022) agrees on the 0-4 and 65+ anchors. The ``older_coastal`` and

@@ -2,7 +2,7 @@
 
 Why: a progressive cascade only changes the counts of people next to the last step's adopters, so
 after one full sweep the kernels do work proportional to what changes (a frontier), not to the
-population (``../shared/notes/performance.md`` section 4.2: 15-55x on the small cascades typical of
+population (``docs/performance.md``: 15-55x on the small cascades typical of
 targeted seeding). The result is identical to a full synchronous sweep: the same counts feed the
 same comparison.
 """

@@ -1,7 +1,7 @@
 """Compiled kernels in two forms, serial and parallel, chosen by population size.
 
-Why: ``prange`` pays off only from about 10^5 people (``../shared/notes/performance.md`` section
-2.2: 1.3-1.8x on 2 cores above that, nothing at 10^4), and a parallel kernel whose threads wait
+Why: ``prange`` pays off only from about 10^5 people (measured on 2 cores:
+1.3-1.8x above that, nothing at 10^4; ``docs/performance.md``), and a parallel kernel whose threads wait
 for a busy core (sweeps already run one process per core) is several times slower than a serial
 one: measured here at 10^5 people with the other core busy, a threshold cascade took 28 ms in
 parallel against 8.8 ms serially. So parallel loops are kept for populations of a million and

@@ -15,7 +15,10 @@ from pydantic import Field
 from ._counting import CountCache, adopt, push_count_crossings, recounted
 from ._kernel import calls_kernels, kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
+from ._protocol import Array, MeanField
 
+HELP = "adopt when at least k neighbours adopt"
+ARRAYS = {"k": Array(np.int64)}
 PROGRESSIVE = True
 steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 
@@ -27,6 +30,11 @@ class Params(BehaviourBase):
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     pop.k[b] = params.k
+
+
+def mean_field(params: Params, field: MeanField) -> float:
+    """On K_n everyone adopts in the round after at least k people adopt (deterministic)."""
+    return 1.0 if field.count >= params.k - 1e-9 else 0.0
 
 
 def decide(person, b: int, t: int) -> bool:

@@ -22,7 +22,10 @@ from ..rng import pair_below, pair_cut, pair_key, pair_uniform_of
 from ._counting import volume_of
 from ._kernel import kernel, prefetch_row, tie_blocks
 from ._params import BehaviourBase, Probability, steady_when_unchanged
+from ._protocol import Array, MeanField
 
+HELP = "each new adopter gets one chance p to convince each neighbour"
+ARRAYS = {"p": Array(np.float64)}  # per behaviour: the chance one attempt succeeds
 PROGRESSIVE = True
 steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 ATTEMPT = 1  # stream id for attempt draws
@@ -35,6 +38,12 @@ class Params(BehaviourBase):
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     pop.p[b] = params.p
+
+
+def mean_field(params: Params, field: MeanField) -> float:
+    """On K_n everyone who adopted last round tries everyone: P = 1 - (1 - p)^(n x new), the
+    expected-value (Reed-Frost) recursion of the chain-binomial epidemic (Abbey 1952)."""
+    return 1.0 - (1.0 - params.p) ** (field.n * field.new)
 
 
 def decide(person, b: int, t: int) -> bool:

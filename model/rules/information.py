@@ -39,6 +39,8 @@ from ..groups import tally
 from ..rng import pair_key, pair_uniform
 from ._params import BehaviourBase, Probability
 
+HELP = "hear first (told by informed neighbours), then decide once whether to adopt"
+ARRAYS: dict = {}  # its state (who heard when) is a per-behaviour cache: ``state(pop, b)``
 PROGRESSIVE = True
 TELL, DECIDE = 11, 12  # stream ids of the draws
 # out codes of a round, per person

@@ -16,7 +16,11 @@ from pydantic import Field
 from . import threshold
 from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, steady_when_unchanged
+from ._protocol import MeanField
 
+HELP = "adopt when the weighted share of adopting neighbours passes a random threshold"
+ARRAYS = {}  # thresholds are per person: ``Population.theta``
+MEAN_FIELD_REMEMBERS = True  # the law needs the highest share already tested (MeanField.seen)
 PROGRESSIVE = True
 steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 
@@ -30,6 +34,11 @@ def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     # thresholds drawn from the run key (U(0,1]): written out only if something reads them
     pop.require_weights(params.weight)
     pop.key_thresholds(b)
+
+
+def mean_field(params: Params, field: MeanField) -> float:
+    """As ``threshold`` with U(0,1) thresholds, F(s) = s (Kempe, Kleinberg & Tardos 2003)."""
+    return threshold.tested_hazard(lambda s: np.clip(np.asarray(s), 0.0, 1.0), field)
 
 
 def decide(person, b: int, t: int) -> bool:

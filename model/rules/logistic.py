@@ -35,7 +35,18 @@ from pydantic import Field
 from ..rng import uniform
 from ._kernel import kernel, tie_blocks
 from ._params import BehaviourBase, Probability
+from ._protocol import Array, MeanField
 
+HELP = "log-odds from peers, the social norm and other behaviours"
+ARRAYS = {
+    "logit": Array(np.float64, (3,)),  # intercept, peer, norm
+    "relapse": Array(np.float64),
+    "stress_relapse": Array(np.float64),
+    "coupling": Array(np.float64, ("B",)),
+    "peer_coupling": Array(np.float64, ("B",)),
+    "relapse_coupling": Array(np.float64, ("B",)),
+}
+MEAN_FIELD_ODE = True  # a per-round chance from the current shares: a rate in continuous time
 PROGRESSIVE = False
 ADOPT, RELAPSE = 4, 5
 
@@ -69,6 +80,15 @@ def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     for table, matrix in ((params.coupling, pop.coupling), (params.peer_coupling, pop.peer_coupling), (params.relapse_coupling, pop.relapse_coupling)):
         for other, weight in table.items():
             matrix[b, pop.behaviour_index(other, f"behaviours.{b}")] = weight
+
+
+def mean_field(params: Params, field: MeanField) -> np.ndarray:
+    """P = sigmoid(intercept + peer x share + coupling . own other behaviours + offset + norm x
+    prevalence where a ``publicise`` intervention shows it), one per combination in ``field.own``."""
+    z = params.intercept + params.peer * field.share + field.own @ field.coupling + field.offset
+    if field.sees:
+        z = z + params.norm * field.prevalence
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def steady(pop, b: int, changed: int) -> bool:

@@ -22,7 +22,15 @@ from ..groups import tally
 from ..rng import pair_key, pair_uniform, pair_uniform_of, uniform
 from ._kernel import kernel, running_adopters, tie_blocks
 from ._params import BehaviourBase, Probability
+from ._protocol import Array, MeanField
 
+HELP = "catch it from adopting neighbours (beta); relapse with probability relapse"
+ARRAYS = {
+    "p": Array(np.float64),  # per behaviour: beta
+    "relapse": Array(np.float64),
+    "tables": Array(None),  # 1 - (1 - beta)^A for A adopting neighbours
+}
+MEAN_FIELD_ODE = True  # a per-round chance from the current shares: a rate in continuous time
 PROGRESSIVE = False
 ADOPT, RELAPSE = 2, 3  # stream ids
 
@@ -39,6 +47,11 @@ def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     pop.p[b] = params.beta
     pop.tables[b] = exposure_table(params.beta, pop.csr.max_degree + 1)
     pop.relapse[b] = params.relapse
+
+
+def mean_field(params: Params, field: MeanField) -> float:
+    """On K_n every adopter is a neighbour: P = 1 - (1 - beta)^(adopters); adopters relapse at ``relapse``."""
+    return 1.0 - (1.0 - params.beta) ** field.count
 
 
 def exposure_table(beta: float, size: int) -> np.ndarray:

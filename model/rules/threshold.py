@@ -25,7 +25,11 @@ from ._params import (
     threshold_key,
     threshold_of,
 )
+from ._protocol import MeanField
 
+HELP = "adopt when the share of adopting neighbours reaches the threshold"
+ARRAYS = {}  # thresholds are per person: ``Population.theta``
+MEAN_FIELD_REMEMBERS = True  # the law needs the highest share already tested (MeanField.seen)
 PROGRESSIVE = True
 steady = steady_when_unchanged  # a progressive round that changed nothing is a fixed point
 
@@ -39,6 +43,47 @@ class Params(BehaviourBase):
 
 def prepare(pop, b: int, params: Params, rng: np.random.Generator) -> None:
     pop.theta[b] = draw_thresholds(params.threshold, pop.n, rng)
+
+
+def mean_field(params: Params, field: MeanField) -> float:
+    """On K_n, with thresholds drawn once (CDF F), the non-adopters are those whose threshold
+    exceeded every share seen so far, m: the round's hazard is (F(s) - F(m)) / (1 - F(m)) with s the
+    share of neighbours adopting (Granovetter 1978). One threshold for all makes it deterministic."""
+    return tested_hazard(threshold_cdf(params.threshold), field)
+
+
+def tested_hazard(F, field: MeanField) -> float:
+    """(F(share + shift) - F(seen)) / (1 - F(seen)): the chance a threshold not yet crossed is crossed now."""
+    before = float(F(field.seen)) if field.seen >= 0 else 0.0
+    if before >= 1.0:
+        return 0.0
+    return max((float(F(field.share + field.shift)) - before) / (1.0 - before), 0.0)
+
+
+def threshold_cdf(spec):
+    """F(s) = P(threshold <= s) for the ``threshold`` field (a number or a distribution)."""
+    if isinstance(spec, (int, float)):
+        theta = float(spec)
+        return lambda s: np.where(np.asarray(s) >= theta, 1.0, 0.0)
+    dist = spec.dist
+    if dist == "uniform":
+        low, high = spec.low, spec.high
+        if high <= low:
+            return lambda s: np.where(np.asarray(s) >= low, 1.0, 0.0)
+        return lambda s: np.clip((np.asarray(s) - low) / (high - low), 0.0, 1.0)
+    from scipy import stats  # only the twin needs it
+
+    if dist == "normal":  # drawn then clipped to [0, 1]
+        mean, sd = spec.mean, spec.sd
+        if sd == 0:
+            theta = min(max(mean, 0.0), 1.0)
+            return lambda s: np.where(np.asarray(s) >= theta, 1.0, 0.0)
+        return lambda s: np.where(
+            np.asarray(s) < 0, 0.0, np.where(np.asarray(s) >= 1, 1.0, stats.norm.cdf(np.asarray(s), mean, sd))
+        )
+    if dist == "beta":
+        return lambda s: stats.beta.cdf(np.asarray(s), spec.a, spec.b)
+    raise ValueError(f"unknown threshold distribution {dist!r}")
 
 
 # --- the readable Mesa step -------------------------------------------------------------------

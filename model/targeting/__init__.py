@@ -17,7 +17,8 @@ lists the names a scenario's ``[seeding]`` table accepts:
 
 Every strategy returns exactly ``count`` distinct people when ``count`` <= n, breaks ties at random
 (never by node id), follows only from ``seed`` and raises ``TargetingError`` for an unknown or bad
-parameter. The simulating ones (``celf``, ``ris``, ``imm``) take the behaviour they target as
+parameter. ``scores(G, name, **params)`` gives the centralities the ranking strategies use, by node
+id (``SCORES`` names them). The simulating ones (``celf``, ``ris``, ``imm``) take the behaviour they target as
 ``behaviour = {...}`` (a scenario run passes its first behaviour).
 """
 
@@ -48,24 +49,52 @@ from . import (  # noqa: F401
     reverse_reachable,  # ris, imm
 )
 from .registry import STRATEGIES, TargetingError, get_strategy
+from .scores import SCORES, scores
 
-__all__ = ["STRATEGIES", "select_seeds", "TargetingError", "chosen_by_network"]
+__all__ = ["STRATEGIES", "SCORES", "select_seeds", "scores", "TargetingError", "chosen_by_network"]
 
 
 def select_seeds(G: nx.Graph | CSR, strategy: str, count: int, seed=0, **params) -> np.ndarray:
     """Choose ``count`` people of ``G`` to seed by ``strategy``.
 
-    Args:
-        G: the network (node ids are returned as they are in G). A ``networks.CSR`` (networks built
-            as arrays) works for every strategy that needs only the ties: all but ``community``,
-            ``group`` and ``organisation`` (which need node attributes or a networkx graph).
-        strategy: one of ``STRATEGIES``.
-        count: how many people (capped at the population for strategies that cannot give more).
-        seed: int or ``numpy.random.Generator``; ties and random choices follow from it.
-        **params: the strategy's own options (e.g. ``p`` for ``degree_discount``).
+    Parameters
+    ----------
+    G : networkx.Graph or networks.CSR
+        The network (node ids are returned as they are in G). A ``networks.CSR`` (networks built
+        as arrays) works for every strategy that needs only the ties: all but ``community``,
+        ``group`` and ``organisation`` (which need node attributes or a networkx graph).
+    strategy : str
+        One of ``STRATEGIES``.
+    count : int
+        How many people (capped at the population for strategies that cannot give more).
+    seed : int or numpy.random.Generator
+        Ties and random choices follow from it.
+    **params
+        The strategy's own options (e.g. ``p`` for ``degree_discount``).
 
-    Raises:
-        TargetingError: unknown strategy, bad count or bad parameter (a ValueError).
+    Returns
+    -------
+    numpy.ndarray
+        The chosen node ids.
+
+    Raises
+    ------
+    TargetingError
+        Unknown strategy, bad count or bad parameter (a ValueError).
+
+    See Also
+    --------
+    scores : the centralities the ranking strategies use.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from model.targeting import select_seeds
+    >>> G = nx.karate_club_graph()
+    >>> select_seeds(G, "degree", count=2, seed=0)        # the club's instructor and president
+    array([33,  0])
+    >>> len(select_seeds(G, "celf", count=2, seed=0, behaviour={"rule": "independent_cascade", "p": 0.1}))
+    2
     """
     fn = get_strategy(strategy)
     if not isinstance(count, (int, np.integer)) or count < 0:

@@ -32,15 +32,23 @@ def betweenness(G, count, rng, samples=None, **params):
             n <= 2000 (exact), else about 2e8 / (2 x ties), between 64 and 500 (500 at 100,000 people
             with 3 ties each, 64 at a million with 5; hubs are found from few sources).
     """
+    csr = csr_of(G)
+    return ids(csr, top_positions(centrality(csr, rng, samples, **params), count, rng))
+
+
+def centrality(G, rng=None, samples=None, **params) -> np.ndarray:
+    """Betweenness per person, in CSR order: exact, or estimated from ``samples`` random sources drawn from rng."""
     no_params("betweenness", params)
     csr = csr_of(G)
     n = csr.n
     if samples is None:
         samples = n if n <= EXACT_UP_TO else int(np.clip(WORK / max(len(csr.indices), 1), MIN_SAMPLES, MAX_SAMPLES))
     samples = min(number("betweenness", "samples", samples, 1, integer=True), n)
-    sources = np.arange(n) if samples >= n else np.sort(rng.choice(n, size=samples, replace=False))
-    score = betweenness_scores(csr.indptr, csr.indices, sources.astype(np.int64))
-    return ids(csr, top_positions(score, count, rng))
+    if samples >= n:
+        sources = np.arange(n)
+    else:
+        sources = np.sort(np.random.default_rng(rng).choice(n, size=samples, replace=False))
+    return betweenness_scores(csr.indptr, csr.indices, sources.astype(np.int64))
 
 
 def betweenness_scores(indptr, indices, sources) -> np.ndarray:

@@ -30,13 +30,17 @@ def diffusion_centrality(G, count, rng, q=None, T=3, **params):
         q: passing probability per tie and round, in (0, 1]; default 1/lambda_max of the adjacency.
         T: number of rounds (default 3).
     """
+    csr = csr_of(G)
+    return ids(csr, top_positions(centrality(csr, rng, q, T, **params), count, rng, csr.degree))
+
+
+def centrality(G, rng=None, q=None, T=3, **params) -> np.ndarray:
+    """Diffusion centrality per person, in CSR order (parameters as for the strategy)."""
     no_params("diffusion_centrality", params)
     T = number("diffusion_centrality", "T", T, 1, MAX_ROUNDS, integer=True)
     if q is not None:
         q = number("diffusion_centrality", "q", q, 0.0, 1.0, low_open=True)
-    csr = csr_of(G)
-    score = diffusion_scores(csr, q, T)
-    return ids(csr, top_positions(score, count, rng, csr.degree))
+    return diffusion_scores(csr_of(G), q, T)
 
 
 def diffusion_scores(csr, q: float | None = None, T: int = 3) -> np.ndarray:

@@ -31,13 +31,17 @@ def eigenvector(G, count, rng, max_iter=1000, tol=1e-8, **params):
         max_iter: power-iteration rounds at most (default 1000).
         tol: convergence tolerance (Lanczos residual; L1 change per person in power iteration; 1e-8).
     """
+    csr = csr_of(G)
+    return ids(csr, top_positions(centrality(csr, rng, max_iter, tol, **params), count, rng, csr.degree))
+
+
+def centrality(G, rng=None, max_iter=1000, tol=1e-8, **params) -> np.ndarray:
+    """Eigenvector centrality per person, in CSR order (unit length; tiny values set to 0)."""
     no_params("eigenvector", params)
     max_iter = number("eigenvector", "max_iter", max_iter, 1, integer=True)
     tol = number("eigenvector", "tol", tol, 0.0, low_open=True)
-    csr = csr_of(G)
-    x, _ = leading_eigenvector(adjacency(csr), max_iter=max_iter, tol=tol, lanczos=True)
-    x = np.where(x < 1e-9 * max(x.max(initial=0.0), 1e-300), 0.0, x)
-    return ids(csr, top_positions(x, count, rng, csr.degree))
+    x, _ = leading_eigenvector(adjacency(csr_of(G)), max_iter=max_iter, tol=tol, lanczos=True)
+    return np.where(x < 1e-9 * max(x.max(initial=0.0), 1e-300), 0.0, x)
 
 
 def adjacency(csr) -> sp.csr_array:

@@ -22,10 +22,15 @@ from .registry import strategy
 @strategy("kcore")
 def kcore(G, count, rng, **params):
     """The ``count`` people with the highest k-shell index; ties by degree, then at random."""
+    csr = csr_of(G)
+    return ids(csr, top_positions(centrality(csr, rng, **params), count, rng, csr.degree))
+
+
+def centrality(G, rng=None, **params) -> np.ndarray:
+    """Core number (k-shell index) per person, in CSR order."""
     no_params("kcore", params)
     csr = csr_of(G)
-    core = core_numbers(csr.indptr, csr.indices)
-    return ids(csr, top_positions(core, count, rng, csr.degree))
+    return core_numbers(csr.indptr, csr.indices)
 
 
 @njit(cache=True)

@@ -23,13 +23,17 @@ def pagerank(G, count, rng, alpha=0.85, max_iter=1000, tol=1e-10, **params):
         alpha: damping factor in (0, 1] (default 0.85).
         max_iter: iterations at most (default 1000); tol: L1 tolerance per person (default 1e-10).
     """
+    csr = csr_of(G)
+    return ids(csr, top_positions(centrality(csr, rng, alpha, max_iter, tol, **params), count, rng))
+
+
+def centrality(G, rng=None, alpha=0.85, max_iter=1000, tol=1e-10, **params) -> np.ndarray:
+    """PageRank per person, in CSR order (parameters as for the strategy)."""
     no_params("pagerank", params)
     alpha = number("pagerank", "alpha", alpha, 0.0, 1.0, low_open=True)
     max_iter = number("pagerank", "max_iter", max_iter, 1, integer=True)
     tol = number("pagerank", "tol", tol, 0.0, low_open=True)
-    csr = csr_of(G)
-    score = pagerank_scores(csr, alpha, max_iter, tol)
-    return ids(csr, top_positions(score, count, rng))
+    return pagerank_scores(csr_of(G), alpha, max_iter, tol)
 
 
 def pagerank_scores(csr, alpha: float = 0.85, max_iter: int = 1000, tol: float = 1e-10) -> np.ndarray:

@@ -129,7 +129,7 @@ def _png(fig) -> bytes:
 def economics_report(root, out=None) -> Path:
     """report.html (+ ce_plane.png, ceac.png, economics_summary.csv) for a folder with economics.parquet."""
     from .programme import summary_of
-    from .report import CSS, _table_html
+    from .report_html import CSS, _table_html
 
     root = Path(root)
     out = Path(out) if out is not None else root

@@ -1,7 +1,7 @@
 """The import graph, read from the source: no cycles, and dependencies point one way.
 
 Every ``import`` statement is walked, deferred ones inside functions included (a cycle hidden by a
-deferred import is still a cycle). ``from pkg import name`` counts as importing ``pkg.name`` when
+deferred import is still a cycle); imports under ``if TYPE_CHECKING:`` never run and are left out. ``from pkg import name`` counts as importing ``pkg.name`` when
 that is a module, else ``pkg``. Floors, lowest first: ``networks``; ``agents`` and ``model``;
 ``experiments``; ``dashboards``; ``benchmarks`` sits above them all and nothing imports it.
 """
@@ -33,6 +33,16 @@ def _owner(name: str, mods) -> str | None:
     return name or None
 
 
+def _type_checking(node) -> bool:
+    """An ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) block."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def import_graph() -> nx.DiGraph:
     """Module -> module it imports (within the project), each edge with the line of the statement."""
     mods = _modules()
@@ -40,7 +50,11 @@ def import_graph() -> nx.DiGraph:
     graph.add_nodes_from(mods)
     for module, (path, is_package) in mods.items():
         package = module if is_package else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        typing_only = {id(n) for block in ast.walk(tree) if _type_checking(block) for n in ast.walk(block)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):

@@ -248,6 +248,12 @@ def _weeks(rounds, weeks_per_round: float):
     return rounds * weeks_per_round
 
 
+def _note(text: str, cls: str | None = None) -> None:
+    """A line of small text on its own line (solara.Text alone is inline)."""
+    with solara.Div(classes=[cls] if cls else []):
+        solara.Text(text, style=SMALL)
+
+
 def _describe(scenario: Scenario) -> str:
     net = scenario.network
     what = net.name if net.kind == "dataset" else Path(net.path).name if net.kind == "file" else (
@@ -296,35 +302,33 @@ def Compare(session: Session):
                 problems = []
                 if mode.value == "strategies":
                     if scenario is not None:
-                        solara.Text(f"Whom to recruit first, on the Explore scenario: {_describe(scenario)}.",
-                                    style=SMALL)
+                        _note(f"Whom to recruit first, on the Explore scenario: {_describe(scenario)}.")
                     offered = [c for c in chosen.value if c in names]
                     solara.SelectMultiple("strategies (two or more)", values=offered, all_values=names,
                                           on_value=lambda v: chosen.set(list(v)), classes=["compare-strategies"])
                     if left_out:
-                        solara.Text("Not offered: " + "; ".join(f"{k}: {v}" for k, v in left_out.items()) + ".",
-                                    style=SMALL, classes=["compare-left-out"])
+                        _note("Not offered: " + "; ".join(f"{k}: {v}" for k, v in left_out.items()) + ".",
+                              "compare-left-out")
                     if len(offered) < 2:
                         problems.append("choose at least two strategies")
                 else:
-                    solara.Text("Keep the Explore scenario as A, change it in Explore (an intervention, a threshold, "
-                                "another network), keep it as B, then compare them.", style=SMALL)
+                    _note("Keep the Explore scenario as A, change it in Explore (an intervention, a threshold, "
+                          "another network), keep it as B, then compare them.")
                     with solara.Row(gap="8px"):
                         for label in ("A", "B"):
                             solara.Button(f"keep Explore as {label}", small=True, disabled=scenario is None,
                                           on_click=lambda label=label: session.keep(label, scenario))
                     for label in ("A", "B"):
                         sc = kept.value.get(label)
-                        solara.Text(f"{label}: " + (_describe(sc) if sc is not None else "not kept yet"), style=SMALL,
-                                    classes=[f"kept-{label}"])
+                        _note(f"{label}: " + (_describe(sc) if sc is not None else "not kept yet"), f"kept-{label}")
                     a, b = kept.value.get("A"), kept.value.get("B")
                     if a is None or b is None:
                         problems.append("keep a scenario as A and one as B")
                     else:
                         diffs = scenario_differences(a, b)
                         if diffs:
-                            solara.Text("B differs from A in: " + "; ".join(diffs[:6]) + (" ..." if len(diffs) > 6 else ""),
-                                        style=SMALL, classes=["kept-diff"])
+                            _note("B differs from A in: " + "; ".join(diffs[:6]) + (" ..." if len(diffs) > 6 else ""),
+                                  "kept-diff")
                         else:
                             problems.append("A and B are the same scenario")
                 with solara.Row(gap="8px", style={"align-items": "center"}):
@@ -334,7 +338,7 @@ def Compare(session: Session):
                     solara.Select("behaviour", value=behaviour.value or scenario.behaviours[0].name,
                                   values=[b.name for b in scenario.behaviours], on_value=behaviour.set)
                 if replicates.value == 1:
-                    solara.Text("With 1 run per arm there is no interval (no spread to measure).", style=SMALL)
+                    _note("With 1 run per arm there is no interval (no spread to measure).")
                 for p in problems:
                     solara.Warning(p, classes=["compare-problem"])
 

@@ -106,19 +106,25 @@ def test_upload_text_is_bounded_by_memory(tmp_path):
         networks.load(path, max_text=2**20)
 
 
-def test_max_memory_refuses_a_run_before_it_starts(tmp_path, monkeypatch):
+def test_max_memory_refuses_a_run_before_it_starts(tmp_path):
+    import os
+
     from tests.edge_cases import BASE, run_cli
 
     path = tmp_path / "s.toml"
     path.write_text(BASE)
-    monkeypatch.delenv("WELLSPREAD_MAX_MEMORY", raising=False)
-    code, lines = run_cli(["run", str(path), "--max-memory", "1MB"])
-    monkeypatch.delenv("WELLSPREAD_MAX_MEMORY", raising=False)  # the CLI hands it on by environment
-    assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {path}: "), lines
-    assert "the run needs about" in lines[0] and "--max-memory" in lines[0]
-    code, lines = run_cli(["run", str(path), "--max-memory", "lots"])
-    monkeypatch.delenv("WELLSPREAD_MAX_MEMORY", raising=False)
-    assert code == 2 and "--max-memory" in lines[0]
+    saved = os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+    try:
+        code, lines = run_cli(["run", str(path), "--max-memory", "1MB"])
+        assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {path}: "), lines
+        assert "the run needs about" in lines[0] and "--max-memory" in lines[0]
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)  # the CLI hands it on by environment
+        code, lines = run_cli(["run", str(path), "--max-memory", "lots"])
+        assert code == 2 and "--max-memory" in lines[0]
+    finally:
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        if saved is not None:
+            os.environ["WELLSPREAD_MAX_MEMORY"] = saved
 
 
 def test_estimate_counts_people_ties_and_rounds():

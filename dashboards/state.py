@@ -112,12 +112,16 @@ def _outside_roots(scenario: Scenario) -> str | None:
 
 
 def _most_specific(exc: ValidationError) -> tuple[tuple, str]:
-    from model.scenario import _is_union_tag
+    from model.scenario import FieldError, _is_union_tag
 
     errors = exc.errors()
     err = max(errors, key=lambda e: len([p for i, p in enumerate(e["loc"]) if not _is_union_tag(e["loc"], i)]))
     loc = tuple(p for i, p in enumerate(err["loc"]) if not _is_union_tag(err["loc"], i))
     msg = err["msg"].removeprefix("Value error, ")
+    found = (err.get("ctx") or {}).get("error")
+    if isinstance(found, FieldError):  # found above the field (a number beyond int64, inf): its path is in it
+        loc = loc + tuple(int(p) if p.isdigit() else p for p in found.where.split("."))
+        msg = found.problem
     return loc, msg
 
 

@@ -156,6 +156,11 @@ def _read_bytes(path: Path, compression: str | None, limit: int | None = None) -
             if not path.exists():
                 raise NetworkError(f"{path}: no such file")
             raise NetworkError(f"{path}: is a directory, not a file" if path.is_dir() else f"{path}: not a regular file")
+        if not compression and path.stat().st_size > limit:  # known before reading a byte
+            raise NetworkError(
+                f"{path}: holds {path.stat().st_size:,} bytes, more than the {limit:,} a network on this machine may "
+                f"be read from (set {FILE_LIMIT_ENV} to allow more)"
+            )
         opener = _COMPRESSED[compression].open if compression else open
         chunks, total = [], 0
         with opener(path, "rb") as f:

@@ -113,7 +113,7 @@ def run_cli(args: list[str]) -> tuple[int, list[str]]:
             code = app(args, standalone_mode=False) or 0
         except SystemExit as exc:
             code = exc.code
-        except BaseException as exc:  # noqa: BLE001 - what the user would see as a traceback
+        except Exception as exc:  # noqa: BLE001 - what the user would see as a traceback
             import traceback
 
             traceback.print_exc()

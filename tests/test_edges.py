@@ -104,3 +104,67 @@ def test_upload_text_is_bounded_by_memory(tmp_path):
     path.write_bytes(gzip.compress(b"1 2\n" * (2**20)))  # 4 MB of text in a few kB
     with pytest.raises(networks.NetworkError, match="unpacks to more than"):
         networks.load(path, max_text=2**20)
+
+
+def test_max_memory_refuses_a_run_before_it_starts(tmp_path):
+    import os
+
+    from tests.edge_cases import BASE, run_cli
+
+    path = tmp_path / "s.toml"
+    path.write_text(BASE)
+    saved = os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+    try:
+        code, lines = run_cli(["run", str(path), "--max-memory", "1MB"])
+        assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {path}: "), lines
+        assert "the run needs about" in lines[0] and "--max-memory" in lines[0]
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)  # the CLI hands it on by environment
+        code, lines = run_cli(["run", str(path), "--max-memory", "lots"])
+        assert code == 2 and "--max-memory" in lines[0]
+    finally:
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        if saved is not None:
+            os.environ["WELLSPREAD_MAX_MEMORY"] = saved
+
+
+def test_estimate_counts_people_ties_and_rounds():
+    from model import Scenario
+    from model.resources import estimate
+
+    sc = Scenario(network={"kind": "barabasi_albert", "n": 10_000, "m": 3}, steps=260,
+                  behaviours=[{"name": "a", "rule": "sis"}, {"name": "b", "rule": "sis"}])
+    e = estimate(sc)
+    assert (e.people, e.ties, e.rounds, e.behaviours) == (10_000, 30_000, 260, 2)
+    assert 10 * 2**20 < e.bytes < 200 * 2**20  # a small run: tens of MB
+
+
+def test_a_huge_grid_is_refused_before_it_is_built():
+    import time
+
+    from experiments import Experiment
+    from model import ScenarioError
+
+    spec = {"base": {"network": {"kind": "erdos_renyi", "n": 50}, "behaviours": [{"name": "a", "rule": "sis"}]},
+            "vary": {"steps": {"start": 0, "stop": 9999, "step": 1}, "seeding.count": {"start": 0, "stop": 999, "step": 1}}}
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match="10,000,000 points"):
+        Experiment.from_dict(spec, source="grid.toml")
+    assert time.monotonic() - started < 10
+
+
+def test_ten_million_replicates_plan_lazily():
+    import itertools
+    import tracemalloc
+
+    from experiments import Experiment
+
+    spec = {"replicates": 10_000_000,
+            "base": {"network": {"kind": "erdos_renyi", "n": 50}, "behaviours": [{"name": "a", "rule": "sis"}]}}
+    Experiment.from_dict({**spec, "replicates": 1}, source="warm.toml")  # imports are not the plan
+    tracemalloc.start()
+    exp = Experiment.from_dict(spec, source="many.toml")
+    runs = list(itertools.islice(exp.iter_plan(), 1000))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert exp.n_runs == 10_000_000 and len(runs) == 1000 and peak < 50 * 2**20
+    assert runs[999] == next(exp.iter_plan(start=999))

@@ -11,7 +11,7 @@ import inspect
 
 import networkx as nx
 
-from . import datasets
+from . import _jit_cache, datasets  # noqa: F401  (_jit_cache first: numba's cache folder for this version)
 from .csr import CSR, csr_of, to_csr
 from .datasets import DATASETS, dataset
 from .errors import NetworkError

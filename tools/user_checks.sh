@@ -40,7 +40,7 @@ check() {  # check SECONDS COMMAND...: run it in a fresh process with a time lim
   [ "$rc" -eq 0 ] || echo "    FAILED (exit $rc after ${took} s)"
 }
 
-echo "numba cache: ${NUMBA_CACHE_DIR:-(unset: __pycache__ beside the sources)}"
+echo "numba cache: ${NUMBA_CACHE_DIR:-(unset: ~/.cache/wellspread/numba)}/wellspread-<digest of the sources> (networks/_jit_cache.py)"
 
 # every scenario example through the CLI, one replicate each
 for scenario in experiments/examples/*.toml; do

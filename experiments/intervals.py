@@ -81,6 +81,11 @@ def _clean(values) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
+def _no_interval(x: np.ndarray) -> Interval:
+    """Fewer than two values: the mean (NaN for none) and no interval."""
+    return Interval(float(x.mean()) if len(x) else math.nan, math.nan, math.nan, len(x))
+
+
 def _quantile(df, level: float):
     return stats.t.ppf(0.5 + level / 2, df)
 
@@ -97,12 +102,9 @@ def t_interval(values, level: float = LEVEL) -> Interval:
     False
     """
     x = _clean(values)
-    n = len(x)
-    if n == 0:
-        return Interval(math.nan, math.nan, math.nan, 0)
-    mean = float(x.mean())
-    if n < 2:
-        return Interval(mean, math.nan, math.nan, 1)
+    if len(x) < 2:
+        return _no_interval(x)
+    n, mean = len(x), float(x.mean())
     half = float(_quantile(n - 1, level) * x.std(ddof=1) / math.sqrt(n))
     return Interval(mean, mean - half, mean + half, n)
 
@@ -157,12 +159,9 @@ def share_interval(values, level: float = LEVEL) -> Interval:
     if len(x) and (x.min() < -1e-12 or x.max() > 1 + 1e-12):
         raise ValueError(f"share_interval: values must be shares in [0, 1], got {x.min():g} .. {x.max():g}")
     x = np.clip(x, 0.0, 1.0)
-    n = len(x)
-    if n == 0:
-        return Interval(math.nan, math.nan, math.nan, 0)
-    mean = float(x.mean())
-    if n < 2:
-        return Interval(mean, math.nan, math.nan, 1)
+    if len(x) < 2:
+        return _no_interval(x)
+    n, mean = len(x), float(x.mean())
     low, high = _share_bounds(np.array([mean]), np.array([x.var(ddof=1)]), n, level)
     return Interval(mean, float(low[0]), float(high[0]), n)
 

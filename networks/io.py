@@ -26,7 +26,9 @@ Formats: GraphML (Brandes et al., graphml.graphdrawing.org), GML (Himsolt 1997),
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
+import gc
 import gzip
 import io
 import math
@@ -230,6 +232,9 @@ def _shape(G: nx.Graph, directed: bool) -> nx.Graph:
 
 
 def _read_edgelist(path: Path, text: str, directed: bool) -> nx.Graph:
+    G = _plain_edgelist(text, directed)
+    if G is not None:
+        return G
     G = nx.DiGraph() if directed else nx.Graph()
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
@@ -246,6 +251,78 @@ def _read_edgelist(path: Path, text: str, directed: bool) -> nx.Graph:
         else:
             G.add_edge(u, v)
     return G
+
+
+def _plain_edgelist(text: str, directed: bool) -> nx.Graph | None:
+    """The common edge list (``u v`` or ``u v weight`` per line, one space, integer ids) parsed with
+    pyarrow's CSV reader; None for anything else, which the line-by-line reader then handles with its
+    line-numbered errors.
+
+    Why: parsing and checking 1.3 million lines one by one in Python took over two minutes on the
+    2-core machine; pyarrow parses them in well under a second. The graph is the one the line-by-line
+    reader builds: the same canonical int64 ids (``007`` or ids beyond int64 fall back, where they
+    stay text), edges added in file order, a later weight replacing an earlier one.
+    """
+    if "#" in text or "%" in text or "\t" in text or "\r" in text:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    body = text.strip("\n").encode()
+    if not body:
+        return None
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(delimiter=" ", quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={"f0": pa.string(), "f1": pa.string()}),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # ragged lines, extra spaces: the line-by-line reader names the line
+    if table.num_columns not in (2, 3):
+        return None
+    ends = []
+    for name in ("f0", "f1"):
+        column = table.column(name)
+        if column.null_count or not pc.all(pc.match_substring_regex(column, r"^-?(0|[1-9][0-9]{0,18})$")).as_py():
+            return None
+        try:
+            ends.append(pc.cast(column, pa.int64()).to_numpy().tolist())
+        except (pa.ArrowInvalid, OverflowError):
+            return None  # beyond int64: kept as text by the line-by-line reader
+    G = nx.DiGraph() if directed else nx.Graph()
+    if table.num_columns == 2:
+        with _collector_paused():
+            G.add_edges_from(zip(*ends, strict=True))
+        return G
+    weights = table.column("f2")
+    if not pa.types.is_floating(weights.type) and not pa.types.is_integer(weights.type):
+        return None
+    w = weights.to_numpy(zero_copy_only=False).astype(float)
+    if not math.isfinite(float(w.sum())) or not (w == w).all():
+        return None  # the line-by-line reader names the line of a non-finite weight
+    with _collector_paused():
+        G.add_weighted_edges_from(zip(*ends, w.tolist(), strict=True))
+    return G
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while a graph's millions of adjacency dicts are made.
+
+    Why: each new dict counts towards a collection that then walks every dict made so far; building a
+    1.3-million-tie graph took 29 s with it and 13 s without (2-core machine, loaded). Nothing made
+    here is cyclic garbage.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _number(path: Path, token, where: str) -> float:

@@ -207,3 +207,36 @@ def test_save_rejects_unknown_extension_and_unwritable_ids(tmp_path):
         save(nx.Graph([("x y", 1)]), tmp_path / "g.edgelist")
     G = load(save(nx.Graph([("x y", 1)]), tmp_path / "g.csv"))
     assert set(G.nodes) == {"x y", 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 2\n2 3\n3 1\n1 2\n",  # plain pairs, a repeated tie
+        "5 7 0.5\n7 9 2\n5 7 1.5\n",  # weights; a later weight replaces an earlier one
+        "007 8\n8 9\n",  # not canonical: "007" stays text
+        "1 2\n# a comment\n2 3\n",  # comments
+        "1  2\n2 3\n",  # two spaces
+        "1\t2\n2\t3\n",  # tabs
+        "99999999999999999999 1\n1 2\n",  # beyond int64: text
+        "-3 4\n4 0\n",  # negative and zero ids
+    ],
+)
+def test_plain_edge_lists_read_fast_give_the_line_by_line_graph(tmp_path, text):
+    """pyarrow's fast path (networks.io._plain_edgelist) builds exactly what the line-by-line reader builds."""
+    from networks import io as netio
+
+    path = tmp_path / "g.edgelist"
+    path.write_text(text)
+    G = networks.load(path)
+    fast = netio._plain_edgelist(text, False)
+    if fast is not None:
+        assert list(fast.nodes) == list(G.nodes) and list(fast.edges(data=True)) == list(G.edges(data=True))
+    slow = nx.Graph()
+    for line in text.splitlines():
+        fields = line.split("#")[0].split()
+        if fields:
+            u, v = (int(f) if f.lstrip("-").isdigit() and str(int(f)) == f and abs(int(f)) < 2**63 else f for f in fields[:2])
+            slow.add_edge(u, v, **({"weight": float(fields[2])} if len(fields) == 3 else {}))
+    assert list(G.nodes) == list(slow.nodes)
+    assert list(G.edges(data=True)) == list(slow.edges(data=True))

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,7 +38,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .design import ALIASES, KINDS, Bound, DesignSpec, decimal_range, grid, sample
+from .design import DesignSpec, grid, sample
+from .schema import ExperimentFile, canonical_json, one_line, parse_vary
 
 __all__ = [
     "Experiment",
@@ -52,20 +52,7 @@ __all__ = [
     "apply_params",
 ]
 
-TOP_KEYS = (
-    "name",
-    "description",
-    "seed",
-    "replicates",
-    "base",
-    "vary",
-    "design",
-    "metrics",
-    "rng_streams",
-    "network_policy",
-)
-RNG_STREAMS = ("independent", "common")
-NETWORK_POLICIES = ("shared", "per_run")
+TOP_KEYS = tuple(ExperimentFile.model_fields)  # what an experiment file may hold
 MAX_RUNS = 50_000_000
 #: design points are held in memory and each is validated as a scenario (about 0.3 ms): a million at most
 MAX_POINTS = 1_000_000
@@ -101,21 +88,10 @@ def _err(source: str, where: str, msg: str) -> ValueError:
     return ScenarioError(f"{source}: {where}: {msg}")
 
 
-def canonical_json(obj) -> str:
-    """Sorted keys, no spaces, repr-exact floats, numpy scalars as Python values; NaN refused."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_plain)
+def _err_line(line: str) -> ValueError:
+    from model.scenario import ScenarioError
 
-
-def _plain(x):
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"cannot canonicalise {type(x).__name__}")
+    return ScenarioError(line)
 
 
 def run_id_of(base_key: str, root_seed: int, params: dict, replicate: int, sample: int | None = None) -> str:
@@ -229,64 +205,42 @@ class Experiment:
     @classmethod
     def from_dict(cls, data: dict, source: str = "experiment", base_dir=None, name: str | None = None, text=None):
         """Validate and plan an experiment given as a dict (the TOML's structure)."""
+        from pydantic import ValidationError
+
         from model.scenario import read_toml
 
-        if not isinstance(data, dict):
-            raise _err(source, "top level", "an experiment must be a table")
-        unknown = [k for k in data if k not in TOP_KEYS]
-        if unknown:
-            raise _err(source, unknown[0], f"unknown key; an experiment has {', '.join(TOP_KEYS)}")
+        try:
+            spec = ExperimentFile.model_validate(data)
+        except ValidationError as exc:
+            raise _err_line(one_line(exc, source)) from None
         base_dir = Path(base_dir) if base_dir is not None else None
-
-        seed = data.get("seed", 0)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise _err(source, "seed", f"must be a non-negative integer, got {seed!r}")
-        replicates = data.get("replicates", 1)
-        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-            raise _err(source, "replicates", f"must be a positive integer, got {replicates!r}")
-        rng_streams = data.get("rng_streams", "independent")
-        if rng_streams not in RNG_STREAMS:
-            raise _err(source, "rng_streams", f"must be one of {', '.join(RNG_STREAMS)}, got {rng_streams!r}")
-        network_policy = data.get("network_policy", "shared")
-        if network_policy not in NETWORK_POLICIES:
-            raise _err(
-                source, "network_policy", f"must be one of {', '.join(NETWORK_POLICIES)}, got {network_policy!r}"
-            )
-
-        base = data.get("base")
-        if base is None:
-            raise _err(source, "base", "missing: give the base scenario as a [base] table or base = 'scenario.toml'")
+        base = spec.base
         if isinstance(base, str):
             base_path = Path(base)
             if not base_path.is_absolute() and base_dir is not None:
                 base_path = base_dir / base_path
             base = read_toml(base_path)
             scenario_dir = base_path.resolve().parent
-        elif isinstance(base, dict):
-            scenario_dir = base_dir
         else:
-            raise _err(source, "base", "must be a table (the scenario) or a path to a scenario file")
+            scenario_dir = base_dir
         base = copy.deepcopy(base)
         base.pop("seed", None)  # every run's seed derives from the root seed and the run id
 
         exp = cls(
             base=base,
-            seed=seed,
-            replicates=replicates,
-            vary=_parse_vary(data.get("vary", {}), source),
-            design=_parse_design(data.get("design"), source),
-            metrics=_parse_metrics(data.get("metrics"), source),
-            rng_streams=rng_streams,
-            network_policy=network_policy,
-            name=str(name or data.get("name") or "experiment"),
-            description=str(data.get("description", "")),
+            seed=spec.seed,
+            replicates=spec.replicates,
+            vary=spec.vary,
+            design=spec.design.spec(),
+            metrics=MetricsSpec(spec.metrics.thresholds, spec.metrics.keep_timeseries),
+            rng_streams=spec.rng_streams,
+            network_policy=spec.network_policy,
+            name=str(name or spec.name or "experiment"),
+            description=str(spec.description),
             source=source,
             base_dir=scenario_dir,
             text=text,
         )
-        overlap = sorted(set(exp.vary) & set(exp.design.bounds))
-        if overlap:
-            raise _err(source, f"design.bounds.{overlap[0]}", "is also in [vary]; a path is either listed or sampled")
         exp._plan_points()
         return exp
 
@@ -480,7 +434,7 @@ def first_point_of_toml(path) -> dict:
         base_path = Path(base) if Path(base).is_absolute() else base_dir / base
         base, base_dir = read_toml(base_path), base_path.resolve().parent
     base = {k: v for k, v in base.items() if k != "seed"}
-    vary = _parse_vary(data.get("vary", {}), str(path))
+    vary = parse_vary(data.get("vary", {}))
     return {
         "base": _resolve_paths(base, base_dir),
         "params": {p: values[0] for p, values in vary.items()},
@@ -503,130 +457,3 @@ def _resolve_paths(base: dict, base_dir: Path | None) -> dict:
         if isinstance(p, str) and not Path(p).is_absolute():
             network["path"] = str((base_dir / p).resolve())
     return data
-
-
-def _parse_vary(vary, source: str) -> dict[str, list]:
-    if not isinstance(vary, dict):
-        raise _err(source, "vary", "must be a table of dotted paths")
-    out: dict[str, list] = {}
-    for path, spec in vary.items():
-        where = f'vary."{path}"'
-        if not isinstance(path, str) or not path or any(not part for part in path.split(".")):
-            raise _err(source, where, "is not a dotted path into the scenario (e.g. behaviours.0.p)")
-        if path == "seed" or path.startswith("seed."):
-            raise _err(
-                source, where, "the seed is not varied: every run's seed derives from the root seed; use replicates"
-            )
-        if isinstance(spec, dict):
-            keys = set(spec)
-            if keys != {"start", "stop", "step"}:
-                raise _err(source, where, "a range needs exactly start, stop and step")
-            try:
-                values = decimal_range(spec["start"], spec["stop"], spec["step"])
-            except ValueError as exc:
-                raise _err(source, where, str(exc)) from None
-        elif isinstance(spec, list):
-            values = list(spec)
-            if not values:
-                raise _err(source, where, "the list of values is empty")
-            if any(isinstance(v, float) and not math.isfinite(v) for v in values):
-                raise _err(source, where, "values must be finite")
-        else:
-            raise _err(source, where, f"give a list of values or {{start, stop, step}}, got {spec!r}")
-        try:
-            keys = [canonical_json(v) for v in values]
-        except (TypeError, ValueError):
-            raise _err(source, where, "values must be numbers, strings, booleans, lists or tables") from None
-        first: dict[str, object] = {}
-        dup = next((v for v, k in zip(values, keys, strict=False) if first.setdefault(k, v) is not v), None)
-        if dup is not None:
-            raise _err(source, where, f"value {dup!r} is listed twice")
-        out[path] = values
-    return out
-
-
-def _number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _parse_design(design, source: str) -> DesignSpec:
-    if design is None:
-        return DesignSpec()
-    if not isinstance(design, dict):
-        raise _err(source, "design", "must be a table")
-    allowed = {"kind", "samples", "bounds", "second_order", "levels", "outputs"}
-    unknown = sorted(set(design) - allowed)
-    if unknown:
-        raise _err(source, f"design.{unknown[0]}", f"unknown key; [design] has {', '.join(sorted(allowed))}")
-    kind = design.get("kind", "grid")
-    kind = ALIASES.get(kind, kind)
-    if kind not in KINDS:
-        raise _err(source, "design.kind", f"must be one of {', '.join(KINDS)}, got {design.get('kind')!r}")
-    outputs = design.get("outputs", [])
-    if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
-        raise _err(source, "design.outputs", "must be a list of metric column names, e.g. ['final.activity']")
-    if kind == "grid":
-        if design.get("bounds"):
-            raise _err(source, "design.bounds", "a grid takes its values from [vary]; bounds are for sampled designs")
-        return DesignSpec(outputs=tuple(outputs))
-    samples = design.get("samples")
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
-        raise _err(source, "design.samples", f"must be a positive integer, got {samples!r}")
-    if kind == "sobol" and samples & (samples - 1):
-        lower = 1 << (samples.bit_length() - 1)
-        raise _err(
-            source, "design.samples", f"a Sobol design needs a power of two, got {samples} (try {lower} or {lower * 2})"
-        )
-    second_order = design.get("second_order", True)
-    if not isinstance(second_order, bool):
-        raise _err(source, "design.second_order", "must be true or false")
-    levels = design.get("levels", 4)
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2:
-        raise _err(source, "design.levels", f"must be an even integer >= 2, got {levels!r}")
-    raw_bounds = design.get("bounds")
-    if not isinstance(raw_bounds, dict) or not raw_bounds:
-        raise _err(source, "design.bounds", f'a {kind} design needs bounds: "path" = {{low = ..., high = ...}}')
-    bounds: dict[str, Bound] = {}
-    for path, b in raw_bounds.items():
-        where = f'design.bounds."{path}"'
-        if not path or any(not part for part in str(path).split(".")):
-            raise _err(source, where, "is not a dotted path into the scenario")
-        if isinstance(b, dict):
-            if set(b) != {"low", "high"}:
-                raise _err(source, where, "needs exactly low and high")
-            low, high = b["low"], b["high"]
-        elif isinstance(b, list) and len(b) == 2:
-            low, high = b
-        else:
-            raise _err(source, where, "give {low = ..., high = ...}")
-        if not (_number(low) and _number(high)):
-            raise _err(source, where, "low and high must be finite numbers")
-        if not low < high:
-            raise _err(source, where, f"low ({low}) must be below high ({high})")
-        integer = isinstance(low, int) and isinstance(high, int)
-        bounds[path] = Bound(float(low), float(high), integer)
-    if kind == "sobol" and len(bounds) < 2:
-        raise _err(source, "design.bounds", "a Sobol design needs at least two parameters")
-    return DesignSpec(kind, samples, bounds, second_order, levels, tuple(outputs))
-
-
-def _parse_metrics(metrics, source: str) -> MetricsSpec:
-    if metrics is None:
-        return MetricsSpec()
-    if not isinstance(metrics, dict):
-        raise _err(source, "metrics", "must be a table")
-    allowed = {"thresholds", "keep_timeseries"}
-    unknown = sorted(set(metrics) - allowed)
-    if unknown:
-        raise _err(
-            source,
-            f"metrics.{unknown[0]}",
-            "unknown key; [metrics] has thresholds and keep_timeseries (final adoption per behaviour and group is always kept)",
-        )
-    thresholds = metrics.get("thresholds", [0.25, 0.5])
-    if not isinstance(thresholds, list) or not all(_number(t) and 0 < t <= 1 for t in thresholds):
-        raise _err(source, "metrics.thresholds", "must be a list of fractions in (0, 1], e.g. [0.25, 0.5]")
-    keep = metrics.get("keep_timeseries", False)
-    if not isinstance(keep, bool):
-        raise _err(source, "metrics.keep_timeseries", "must be true or false")
-    return MetricsSpec(tuple(sorted(set(float(t) for t in thresholds))), keep)

@@ -16,6 +16,7 @@ from .csr import CSR, csr_of, to_csr
 from .datasets import DATASETS, dataset
 from .errors import NetworkError
 from .generators import BUILDERS
+from .kind_params import KIND_PARAMS, validate_params
 
 __all__ = [
     "KINDS", "CSR", "NetworkError", "generate", "load", "to_csr", "csr_of", "kind_parameters",
@@ -106,6 +107,8 @@ def generate(kind: str, n: int, seed: int | None = 0, **params) -> nx.Graph:
         )
     seed = 0 if seed is None else int(seed)
     try:
+        if kind in KIND_PARAMS:  # the town checks its own (networks.town)
+            params = validate_params(kind, n, params)
         G = builder(n, seed, **params)
     except NetworkError:
         raise

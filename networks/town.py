@@ -54,9 +54,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import networkx as nx
 import numpy as np
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
 from .errors import NetworkError
 
@@ -109,38 +111,80 @@ def _fail(message: str):
 
 def _real(name: str, value, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(f"{name} must be a number, got {value!r}")
+        raise ValueError(f"{name} must be a number, got {value!r}")
     value = float(value)
     if not (math.isfinite(value) and lo <= value <= hi):
-        _fail(f"{name} must be in [{lo:g}, {hi:g}], got {value!r}")
+        raise ValueError(f"{name} must be in [{lo:g}, {hi:g}], got {value!r}")
     return value
 
 
 def _integer(name: str, value, lo: int, hi: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        _fail(f"{name} must be an integer, got {value!r}")
+        raise ValueError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < lo or (hi is not None and value > hi):
         span = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        _fail(f"{name} must be an integer {span}, got {value}")
+        raise ValueError(f"{name} must be an integer {span}, got {value}")
     return value
 
 
 def _shares(name: str, value, k: int) -> np.ndarray:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != k:
-        _fail(f"{name} must be a list of {k} non-negative shares, got {value!r}")
+        raise ValueError(f"{name} must be a list of {k} non-negative shares, got {value!r}")
     out = np.array([_real(f"{name}[{i}]", x, 0.0, 1e9) for i, x in enumerate(value)], dtype=float)
     if out.sum() <= 0:
-        _fail(f"{name} must have a positive sum, got {value!r}")
+        raise ValueError(f"{name} must have a positive sum, got {value!r}")
     return out / out.sum()
 
 
-def _age_shares(value) -> np.ndarray:
-    if isinstance(value, str):
-        if value not in AGE_PRESETS:
-            _fail(f"age_shares must be one of {', '.join(AGE_PRESETS)} or a list of 6 shares, got {value!r}")
-        value = AGE_PRESETS[value]
-    return _shares("age_shares", value, len(AGE_BANDS))
+def _rate(hi: float):
+    """A plain pydantic validator for a number in [0, hi], named by its field."""
+    return lambda cls, v, info: _real(info.field_name, v, 0.0, hi)
+
+
+class TownParams(BaseModel):
+    """The town's parameters, checked once (pydantic) before anything is built; shares normalised."""
+
+    n: Any
+    seed: Any
+    area_size: Any = 1500
+    areas: Any = None
+    employment_rate: Any = 0.75
+    community_share: Any = 0.5
+    friend_ties: Any = 1.0
+    local_friends: Any = 2.0
+    school_ties: Any = 6.0
+    work_ties: Any = 4.0
+    community_ties: Any = 3.0
+    age_shares: Any = "england"
+    household_shares: Any = HOUSEHOLD_SHARES
+
+    _n = field_validator("n", mode="plain")(lambda cls, v: _integer("n", v, 1))
+    _seed = field_validator("seed", mode="plain")(lambda cls, v: _integer("seed", v, -(2**63)))
+    _area_size = field_validator("area_size", mode="plain")(lambda cls, v: _integer("area_size", v, 1))
+    _shares_of_people = field_validator("employment_rate", "community_share", mode="plain")(_rate(1.0))
+    _ties = field_validator(
+        "friend_ties", "local_friends", "school_ties", "work_ties", "community_ties", mode="plain"
+    )(_rate(50.0))
+
+    @field_validator("areas", mode="plain")
+    @classmethod
+    def _areas(cls, v, info: ValidationInfo):
+        n, area_size = info.data.get("n"), info.data.get("area_size")
+        if v is None:
+            return None if n is None or area_size is None else max(5, int(round(n / area_size)))
+        return _integer("areas", v, 1, n)
+
+    @field_validator("age_shares", mode="plain")
+    @classmethod
+    def _age_shares(cls, v):
+        if isinstance(v, str):
+            if v not in AGE_PRESETS:
+                raise ValueError(f"age_shares must be one of {', '.join(AGE_PRESETS)} or a list of 6 shares, got {v!r}")
+            v = AGE_PRESETS[v]
+        return _shares("age_shares", v, len(AGE_BANDS))
+
+    _household = field_validator("household_shares", mode="plain")(lambda cls, v: _shares("household_shares", v, 6))
 
 
 # --------------------------------------------------------------------------- small vector helpers
@@ -280,19 +324,20 @@ def town(
         NetworkError: a parameter out of range, or household sizes that leave no room for the children
         the age shares ask for.
     """
-    n = _integer("n", n, 1)
-    seed = _integer("seed", seed, -(2**63))
-    area_size = _integer("area_size", area_size, 1)
-    n_areas = max(5, int(round(n / area_size))) if areas is None else _integer("areas", areas, 1, n)
-    employment_rate = _real("employment_rate", employment_rate, 0.0, 1.0)
-    community_share = _real("community_share", community_share, 0.0, 1.0)
-    friend_ties = _real("friend_ties", friend_ties, 0.0, 50.0)
-    local_friends = _real("local_friends", local_friends, 0.0, 50.0)
-    school_ties = _real("school_ties", school_ties, 0.0, 50.0)
-    work_ties = _real("work_ties", work_ties, 0.0, 50.0)
-    community_ties = _real("community_ties", community_ties, 0.0, 50.0)
-    ages = _age_shares(age_shares)
-    hh_shares = _shares("household_shares", household_shares, 6)
+    try:
+        p = TownParams(
+            n=n, seed=seed, area_size=area_size, areas=areas, employment_rate=employment_rate,
+            community_share=community_share, friend_ties=friend_ties, local_friends=local_friends,
+            school_ties=school_ties, work_ties=work_ties, community_ties=community_ties,
+            age_shares=age_shares, household_shares=household_shares,
+        )
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise NetworkError(f"network kind {KIND!r}: {problem}") from None
+    n, seed, n_areas, ages, hh_shares = p.n, p.seed, p.areas, p.age_shares, p.household_shares
+    employment_rate, community_share, friend_ties, local_friends = (
+        p.employment_rate, p.community_share, p.friend_ties, p.local_friends)
+    school_ties, work_ties, community_ties = p.school_ties, p.work_ties, p.community_ties
 
     rng = np.random.default_rng(seed if seed >= 0 else [1, -seed])
     people = np.arange(n, dtype=np.int64)

@@ -7,10 +7,12 @@ networkx graph, which is 10-100x slower to walk.
 
 from __future__ import annotations
 
-from numbers import Real
+from functools import cache
+from typing import Annotated, Literal
 
 import networkx as nx
 import numpy as np
+from pydantic import Field, TypeAdapter, ValidationError
 
 import networks
 from networks import CSR
@@ -76,28 +78,56 @@ def no_params(name: str, params: dict) -> None:
         raise TargetingError(f"strategy {name!r} takes no parameter {sorted(params)[0]!r}")
 
 
+@cache
+def _number_type(low, high, integer: bool, low_open: bool) -> TypeAdapter:
+    """A strict pydantic type for a numeric parameter: int or finite float, within the bounds."""
+    bounds = {"gt" if low_open else "ge": low} if low is not None else {}
+    if high is not None:
+        bounds["le"] = high
+    return TypeAdapter(Annotated[int if integer else float, Field(strict=True, allow_inf_nan=False, **bounds)])
+
+
+#: pydantic's error type -> how a strategy's one-line message words it
+_PROBLEMS = {
+    "greater_than": "must be > {gt}",
+    "greater_than_equal": "must be >= {ge}",
+    "less_than_equal": "must be <= {le}",
+    "finite_number": "must be finite",
+}
+
+
 def number(name: str, param: str, value, low=None, high=None, *, integer=False, low_open=False):
-    """Check a numeric parameter and return it (as int or float)."""
-    ok_type = isinstance(value, (int, np.integer)) if integer else isinstance(value, (Real, np.floating, np.integer))
-    if isinstance(value, bool) or not ok_type:
-        kind = "an integer" if integer else "a number"
-        raise TargetingError(f"strategy {name!r}: {param} must be {kind}, got {value!r}")
-    value = int(value) if integer else float(value)
-    if not integer and not np.isfinite(value):
-        raise TargetingError(f"strategy {name!r}: {param} must be finite, got {value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        raise TargetingError(f"strategy {name!r}: {param} must be {'>' if low_open else '>='} {low}, got {value!r}")
-    if high is not None and value > high:
-        raise TargetingError(f"strategy {name!r}: {param} must be <= {high}, got {value!r}")
-    return value
+    """Check a numeric parameter and return it (as int or float); bool is not a number here.
+
+    Validated by pydantic (strict: "3" is not 3), worded as one line naming the strategy and parameter.
+    """
+    if isinstance(value, (np.integer, np.floating)) and not isinstance(value, np.bool_):
+        value = value.item()
+    try:
+        return _number_type(low, high, bool(integer), bool(low_open)).validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        problem = _PROBLEMS.get(err["type"])
+        if problem is None:
+            problem, shown = f"must be {'an integer' if integer else 'a number'}", value
+        else:
+            problem, shown = problem.format(**(err.get("ctx") or {})), (int if integer else float)(value)
+        raise TargetingError(f"strategy {name!r}: {param} {problem}, got {shown!r}") from None
+
+
+@cache
+def _choice_type(options: tuple) -> TypeAdapter:
+    return TypeAdapter(Literal[options])
 
 
 def choice(name: str, param: str, value, options) -> str:
-    if value not in options:
+    """Check that a parameter is one of ``options`` (pydantic's ``Literal``) and return it."""
+    try:
+        return _choice_type(tuple(options)).validate_python(value)
+    except ValidationError:
         raise TargetingError(
             f"strategy {name!r}: {param} must be one of {', '.join(map(repr, options))}, got {value!r}"
-        )
-    return value
+        ) from None
 
 
 def fill_random(chosen: list, n: int, count: int, rng: np.random.Generator) -> list:

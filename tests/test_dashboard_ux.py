@@ -60,6 +60,49 @@ def test_stop_ends_a_comparison_inside_celf_within_2_seconds_and_the_cpu_goes_id
     assert time.process_time() - before < 0.25
 
 
+def test_stop_ends_explores_build_inside_celf_within_2_seconds_and_the_cpu_goes_idle():
+    """Explore's model build chooses CELF's first adopters in a child process: Stop ends it at once."""
+    from dashboards.state import LiveRun
+
+    live = LiveRun()
+    live.build(Scenario.model_validate(CELF_TOWN))
+    wait_until(lambda: live.stoppable, 60, "the child choosing first adopters")
+    child = live._job.process.pid
+    wait_until(lambda: cpu_seconds(child) > 2.0, 120, "the child to be busy")
+    assert live.busy and live.model is None
+    t0 = time.monotonic()
+    live.stop()
+    wait_until(lambda: not live.busy, 2.0, "the page to be idle")
+    idle_after = time.monotonic() - t0
+    wait_until(lambda: not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z",
+               5.0, "the child to end")
+    live.wait(2.0)
+    assert not any(t.is_alive() for t in live._threads.threads), "the build thread still waits"
+    assert live_jobs() == [] and "Stopped" in live.error.value and idle_after < 2.0
+    before = time.process_time()
+    time.sleep(2.0)
+    assert time.process_time() - before < 0.25
+
+
+def test_a_celf_build_in_the_child_recruits_the_seeds_the_model_chooses_itself():
+    """The plan made in the child is the model's own: same seeds as a model built in one go."""
+    from model import BehaviourModel
+
+    scenario = Scenario.model_validate({**SMALL_TOWN, "seeding": {"strategy": "celf", "count": 3, "trials": 20}})
+    from dashboards.state import LiveRun
+
+    live = LiveRun()
+    live.build(scenario)
+    live.wait(240)
+    assert live.error.value is None and live.model is not None
+    direct = BehaviourModel(scenario, agents=False)
+    assert list(live.model.seeds) == list(direct.seeds) and len(direct.seeds) == 3
+    for _ in range(5):
+        live.model.step()
+        direct.step()
+    assert live.model.adoption() == direct.adoption()
+
+
 def test_invalid_field_is_marked_run_disabled_and_the_old_model_is_not_run(render):  # noqa: F811
     session = Session(SMALL_TOWN)
     rc = render(Explore(session), session)

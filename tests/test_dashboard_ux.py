@@ -208,3 +208,44 @@ def test_report_intervals_for_shares_stay_in_unit_range(tmp_path):
                          "final.activity": [0.0, 0.0, 0.01, 0.97, 0.99, 1.0, 1.0, 0.2]})
     summary = summarise(runs, [])
     assert summary["ci_low"].between(0, 1).all() and summary["ci_high"].between(0, 1).all()
+
+
+def test_report_times_never_below_zero_and_curves_in_percent():
+    """report: a "weeks to 25%" interval never starts below 0; its share axes read in % (as the dashboard)."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.ticker import PercentFormatter
+
+    from experiments.report import curves_figure, summarise
+
+    runs = pd.DataFrame({"point": [0] * 4, "status": ["ok"] * 4, "final.activity": [0.3, 0.4, 0.5, 0.2],
+                         "time.activity.0.25": [0.0, 0.0, 0.0, 9.0],
+                         "series.activity": [np.linspace(0, s, 6) for s in (0.3, 0.4, 0.5, 0.2)]})
+    summary = summarise(runs, []).set_index("metric")
+    row = summary.loc["time.activity.0.25"]
+    assert row["ci_low"] == 0.0 and row["ci_high"] > row["mean"] > 0
+    fig = curves_figure(runs, "activity", [])
+    assert fig is not None and all(isinstance(ax.yaxis.get_major_formatter(), PercentFormatter) for ax in fig.axes if ax.get_visible())
+
+
+def test_compare_charts_time_axis_is_in_weeks(monkeypatch, tmp_path):
+    """Compare's curves are drawn against weeks, as its table's "weeks to 25%": 2 weeks a round."""
+    import matplotlib.figure
+
+    from dashboards.compare import compare_job
+
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        figures.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    scenario = Scenario.model_validate({**SMALL_TOWN, "steps": 10, "stop_when_steady": False})
+    out = compare_job("strategies", [(scenario, ["random", "degree"])], 2, None, 2.0)
+    assert "curves.png" in out["images"]
+    ax = figures[0].axes[0]
+    assert ax.get_xlabel() == "week"
+    rounds = max(len(line.get_xdata()) for line in ax.get_lines()) - 1
+    assert max(float(line.get_xdata()[-1]) for line in ax.get_lines()) == 2.0 * rounds

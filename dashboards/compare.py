@@ -68,8 +68,9 @@ class CompareState:
     result: dict | None = None  # mode, labels, scenarios, replicates, table, images, timeseries
 
 
-def compare_job(mode: str, items: list, replicates: int, behaviour: str | None, progress=None) -> dict:
-    """What the child process computes: {table, images, timeseries, people}.
+def compare_job(mode: str, items: list, replicates: int, behaviour: str | None, weeks_per_round: float = 1.0,
+                progress=None) -> dict:
+    """What the child process computes: {table, images, timeseries, people}; charts in weeks, as the table.
 
     ``mode`` "strategies": ``items`` is [(scenario, [strategy, ...])]; "scenarios": [(label, scenario), ...].
     """
@@ -98,19 +99,20 @@ def compare_job(mode: str, items: list, replicates: int, behaviour: str | None, 
     if not ran:
         raise ValueError("; ".join(f"{name}: {getattr(results, 'reason', 'did not run')}" for name, results in runs.items()))
     table = comparison_table(runs, behaviour=behaviour)
-    images = plots(runs, table, behaviour)
+    images = plots(runs, table, behaviour, weeks_per_round)
     series = pd.concat([timeseries_of(results).assign(strategy=name) for name, results in ran.items()],
                        ignore_index=True)
     return {"table": table, "images": images, "timeseries": series,
             "people": next(iter(ran.values()))[0].group_sizes.get("all", 0)}
 
 
-def plots(runs, table: pd.DataFrame, behaviour) -> dict[str, bytes]:
+def plots(runs, table: pd.DataFrame, behaviour, weeks_per_round: float = 1.0) -> dict[str, bytes]:
     """``plot_comparison``'s PNGs and SVGs as {file name: bytes} (written to a temporary folder)."""
     from experiments.compare import plot_comparison
 
     with tempfile.TemporaryDirectory(prefix="wellspread-compare-") as tmp:
-        paths = plot_comparison(runs, table, Path(tmp), behaviour=behaviour, svg=True)
+        paths = plot_comparison(runs, table, Path(tmp), behaviour=behaviour, svg=True,
+                                weeks_per_round=weeks_per_round)
         out = {p.name: p.read_bytes() for p in paths}
         for p in Path(tmp).glob("*.svg"):
             out[p.name] = p.read_bytes()
@@ -131,16 +133,19 @@ class CompareRun:
     def thread(self):
         return self.job.thread if self.job is not None else None
 
-    def start(self, scenario: Scenario, strategies: list[str], replicates: int, behaviour: str | None = None):
-        """Strategies side by side on ``scenario``."""
+    def start(self, scenario: Scenario, strategies: list[str], replicates: int, behaviour: str | None = None,
+              weeks_per_round: float = 1.0):
+        """Strategies side by side on ``scenario``; times (table and charts) in weeks of ``weeks_per_round`` a round."""
         meta = {"mode": "strategies", "labels": list(strategies), "scenarios": {"": scenario}, "scenario": scenario,
-                "strategies": list(strategies)}
+                "strategies": list(strategies), "weeks_per_round": float(weeks_per_round)}
         return self._start("strategies", [(scenario, list(strategies))], len(strategies), replicates, behaviour, meta)
 
-    def start_scenarios(self, scenarios: dict[str, Scenario], replicates: int, behaviour: str | None = None):
+    def start_scenarios(self, scenarios: dict[str, Scenario], replicates: int, behaviour: str | None = None,
+                        weeks_per_round: float = 1.0):
         """Whole scenarios side by side: {label: scenario} (A against B)."""
         meta = {"mode": "scenarios", "labels": list(scenarios), "scenarios": dict(scenarios),
-                "scenario": next(iter(scenarios.values())), "strategies": list(scenarios)}
+                "scenario": next(iter(scenarios.values())), "strategies": list(scenarios),
+                "weeks_per_round": float(weeks_per_round)}
         return self._start("scenarios", list(scenarios.items()), len(scenarios), replicates, behaviour, meta)
 
     def _start(self, mode, items, arms, replicates, behaviour, meta):
@@ -162,7 +167,7 @@ class CompareRun:
         def on_error(message):
             self._update(status="", error=message)
 
-        self.job = ProcessJob(compare_job, (mode, items, int(replicates), behaviour), on_progress, on_done, on_error)
+        self.job = ProcessJob(compare_job, (mode, items, int(replicates), behaviour, meta["weeks_per_round"]), on_progress, on_done, on_error)
         self.job.start()
         return self.job.thread
 
@@ -346,10 +351,11 @@ def Compare(session: Session):
                     if problems:
                         return
                     if mode.value == "strategies" and scenario is not None:
-                        run.start(scenario, [c for c in chosen.value if c in names], replicates.value, behaviour.value)
+                        run.start(scenario, [c for c in chosen.value if c in names], replicates.value, behaviour.value,
+                                  weeks_per_round=session.weeks_per_round.value)
                     elif mode.value != "strategies":
                         run.start_scenarios({"A": kept.value["A"], "B": kept.value["B"]}, replicates.value,
-                                            behaviour.value)
+                                            behaviour.value, weeks_per_round=session.weeks_per_round.value)
 
                 with solara.Row():
                     solara.Button("Compare", icon_name="mdi-scale-balance", color="primary", on_click=start,
@@ -391,7 +397,8 @@ def CompareResult(res: dict):
     with solara.Card(title, margin=0, classes=["mb-2"]):
         solara.Text(f"{res['replicates']} runs per arm, {res['people']:,} people; mean and 95% interval over runs "
                     "(Wilson interval for shares: always within 0-100%).", style=SMALL)
-        solara.HTML(tag="div", unsafe_innerHTML=table_html(res["table"], baseline=baseline))
+        solara.HTML(tag="div", unsafe_innerHTML=table_html(res["table"], baseline=baseline,
+                                                                weeks_per_round=res.get("weeks_per_round", 1.0)))
     with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
         for name, data in res["images"].items():
             if name.endswith(".png"):

@@ -194,7 +194,9 @@ def LivePanel(live: LiveRun, session: Session | None = None):
                          classes=["invalid-note"])
         if st.status:
             solara.ProgressLinear(True)
-            solara.Text(st.status + "…", style=SMALL)
+            with solara.Row(gap="8px", style={"align-items": "center"}):
+                solara.Text(st.status + "…", style=SMALL, classes=["build-status"])
+                solara.Button("Stop", icon_name="mdi-stop", small=True, on_click=live.stop, classes=["build-stop"])
         if bands is not None and bands.status.value:
             with solara.Row(gap="8px", style={"align-items": "center"}):
                 solara.Text(bands.status.value + "…", style=SMALL, classes=["band-status"])

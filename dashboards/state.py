@@ -340,6 +340,8 @@ class LiveRun:
         self._sinks: list = []
         self._sink_lock = threading.Lock()
         self._threads = BackgroundThreads("wellspread-live")
+        self._job = None  # the child process choosing first adopters (slow strategies), Stop ends it
+        self._building: Scenario | None = None
 
     @property
     def state(self) -> LiveState:
@@ -372,8 +374,64 @@ class LiveRun:
         """Build (or rebuild: Reset) the model for ``scenario`` in the background."""
         self._generation += 1
         self._playing = False
+        self._end_job()  # an older build waiting on its seed choice gives up now
+        self._building = scenario
         self._update(status="building the network", playing=False, error=None)
         return self._start(self._build, scenario, self._generation)
+
+    @property
+    def stoppable(self) -> bool:
+        """A slow first-adopter choice is running (in a child process): Stop can end it."""
+        job = self._job
+        return job is not None and job.alive
+
+    def stop(self) -> None:
+        """Stop a build now (the child choosing first adopters ends): the page is idle, no model."""
+        if not self.busy and self._job is None:
+            return
+        self._generation += 1
+        self._end_job()
+        self.model, self.picture = None, None
+        self.scenario = self._building
+        self.version.value += 1
+        self._update(status="", error="Stopped: choosing the first adopters was cancelled. Reset starts it again.",
+                     tick=True)
+
+    def _end_job(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.cancel()
+            job.finished.set()
+
+    def _choose_seeds(self, scenario: Scenario, graph, generation: int):
+        """Run ``seed_choice.choose_seeds`` in a child process; None when stopped or superseded."""
+        from .jobs import JobError, ProcessJob
+        from .seed_choice import choose_seeds
+
+        out: dict = {}
+
+        def done(value):
+            out["value"] = value
+            job.finished.set()
+
+        def failed(message):
+            out["error"] = message
+            job.finished.set()
+
+        job = ProcessJob(choose_seeds, (scenario, graph, scenario.engine == "python"), on_done=done, on_error=failed)
+        job.finished = threading.Event()
+        if generation != self._generation:
+            return None
+        self._job = job
+        job.start()
+        job.finished.wait()
+        if self._job is job:
+            self._job = None
+        if generation != self._generation or job.cancelled.is_set():
+            return None
+        if "error" in out:
+            raise JobError(out["error"])
+        return out["value"]
 
     def _build(self, scenario: Scenario, generation: int) -> None:
         with self._lock:
@@ -385,7 +443,23 @@ class LiveRun:
                 if graph is None and scenario.network.kind not in ("file", "dataset"):
                     n = scenario.network.n or 0
                     self._update(status=f"building a {scenario.network.kind} network of {n:,} people")
-                model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python")
+                from .seed_choice import SLOW_STRATEGIES, PlannedModel
+
+                if scenario.seeding.strategy in SLOW_STRATEGIES:
+                    # minutes of simulations: in a child process that Stop ends (a thread cannot be killed)
+                    fixed = _with_seed(scenario)
+                    if generation != self._generation:
+                        return
+                    self._update(status=f"choosing {scenario.seeding.count or ''} first adopters by "
+                                        f"{scenario.seeding.strategy} (simulates spread; Stop ends it)")
+                    chosen = self._choose_seeds(fixed, graph, generation)
+                    if chosen is None:
+                        return
+                    plan, built = chosen
+                    graph = graph if built is None else built
+                    model = PlannedModel(plan, fixed, graph=graph, agents=scenario.engine == "python")
+                else:
+                    model = BehaviourModel(scenario, graph=graph, agents=scenario.engine == "python")
                 layout = item.get("layout")
                 if layout is None:
                     if generation != self._generation:
@@ -396,12 +470,15 @@ class LiveRun:
                     GRAPHS.put(scenario, graph=model.graph if model.graph is not None else model.csr, layout=layout)
                 picture = Picture(layout, seed_positions(model))
             except Exception as exc:
-                if not isinstance(exc, (ValueError, KeyError)):
+                from .jobs import JobError
+
+                if not isinstance(exc, (ValueError, KeyError, JobError)):
                     log.exception("building the model failed")
                 if generation == self._generation:
                     self.model, self.picture, self.scenario = None, None, scenario
                     self.version.value += 1
-                    self._update(status="", error=user_message(exc), tick=True)
+                    self._update(status="", error=str(exc) if isinstance(exc, JobError) else user_message(exc),
+                                 tick=True)
                 return
             if generation != self._generation:
                 return
@@ -506,6 +583,14 @@ class LiveRun:
             return result_of(self.model) if self.model is not None else None
 
 
+def _with_seed(scenario: Scenario) -> Scenario:
+    """``scenario`` with its seed written in (a fresh one when it sets none, as the model would draw),
+    so the child choosing first adopters and the page's model use the same one."""
+    if "seed" in scenario.model_fields_set:
+        return scenario
+    return scenario.model_copy(update={"seed": int(np.random.default_rng().integers(2**63 - 1))})
+
+
 # --------------------------------------------------------------------------- the session
 class Session:
     """One browser tab: the scenario being edited (shared by the views) and the live model."""
@@ -549,6 +634,7 @@ class Session:
     def close(self) -> None:
         """Stop everything this tab started (child processes, playing, sweeps)."""
         self.live.pause()
+        self.live.stop()
         for part in list(self._parts.values()):
             for name in ("cancel", "stop"):
                 fn = getattr(part, name, None)

@@ -135,9 +135,14 @@ def comparison_table(runs: dict[str, list[Result]], behaviour: str | None = None
 
 
 def plot_comparison(
-    runs: dict[str, list[Result]], table: pd.DataFrame, out: Path, behaviour: str | None = None, svg: bool = False
+    runs: dict[str, list[Result]], table: pd.DataFrame, out: Path, behaviour: str | None = None, svg: bool = False,
+    weeks_per_round: float | None = None,
 ) -> list[Path]:
-    """Adoption curves (mean and 95% band per strategy) and final adoption by quintile, as PNGs (``svg``: also SVGs)."""
+    """Adoption curves (mean and 95% band per strategy) and final adoption by quintile, as PNGs (``svg``: also SVGs).
+
+    The curves' time axis is in weeks: ``weeks_per_round`` weeks a round (default: the scenario's
+    ``weeks_per_step``), as the tables' "weeks to 25%".
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -148,6 +153,9 @@ def plot_comparison(
     written = []
     look = styles(runs)  # one colour-blind-safe colour and marker per strategy (experiments.palette)
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    if weeks_per_round is None:
+        ran = next((r for r in runs.values() if r and not isinstance(r, StrategyFailed)), None)
+        weeks_per_round = float(ran[0].scenario.weeks_per_step) if ran else 1.0
     for name, results in runs.items():
         if not results:  # a strategy that could not run
             continue
@@ -156,10 +164,11 @@ def plot_comparison(
         curves = np.array([np.pad(r.history[:, b, 0], (0, T - len(r.history)), mode="edge") for r in results])
         mean, low, high = band(curves)  # experiments.intervals: stays in [0, 1]
         colour, marker = look[name]
-        ax.plot(mean, color=colour, marker=marker, markevery=max(T // 8, 1), markersize=5, lw=1.6, label=name)
+        weeks = np.arange(T) * weeks_per_round
+        ax.plot(weeks, mean, color=colour, marker=marker, markevery=max(T // 8, 1), markersize=5, lw=1.6, label=name)
         if len(curves) > 1:
-            ax.fill_between(np.arange(T), low, high, color=colour, alpha=0.18, lw=0)
-    ax.set_xlabel("round")
+            ax.fill_between(weeks, low, high, color=colour, alpha=0.18, lw=0)
+    ax.set_xlabel("week")
     ax.set_ylabel("share adopting")
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

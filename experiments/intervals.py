@@ -19,7 +19,13 @@ Which interval for which quantity
   5 replicates of a very skewed share (Beta(0.3, 3)): use more replicates there. (A logit-t interval, the other usual choice, is undefined when a replicate is exactly 0
   or 1, which happens all the time here, and its back-transformed centre need not contain the mean.)
 * **A pooled proportion** (k of n runs tipped into a cascade): :func:`wilson_interval` on (k, n).
-* **Anything unbounded** (rounds to reach a level, costs, QALYs, differences between arms):
+* **A time** (rounds or weeks to reach 25% or 50%, ``time.*`` columns): :func:`time_interval`, the
+  t-interval with its lower limit raised to 0. A mean time cannot be negative, so the part of the
+  t-interval below 0 can never hold it: cutting it away (restricting the interval to the parameter
+  space, Mandelkern 2002) leaves the coverage exactly as it was, and no table shows "-3 weeks".
+  (A t-interval on log times is undefined when a run reaches the level at round 0, which happens
+  whenever the first adopters alone make 25%; a percentile bootstrap under-covers with 5 replicates.)
+* **Anything else unbounded** (costs, QALYs, differences between arms):
   :func:`t_interval`, the usual mean +- t_{n-1, 0.975} sd / sqrt(n).
 * **Functions of several means** (an ICER, a net benefit, a cost per person: the economics tables,
   ``experiments.cea``): a paired percentile bootstrap over replicates, :func:`bootstrap_means` then
@@ -40,6 +46,9 @@ JASA 22(158): 209-212. doi:10.1080/01621459.1927.10502953
 E. L. Korn and B. I. Graubard (1998), Confidence intervals for proportions with small expected number
 of positive counts estimated from survey data. Survey Methodology 24(2): 193-201.
 
+M. Mandelkern (2002), Setting confidence intervals for bounded parameters. Statistical Science
+17(2): 149-172 (an interval for a bounded parameter restricted to its allowed range).
+
 L. D. Brown, T. T. Cai and A. DasGupta (2001), Interval estimation for a binomial proportion.
 Statistical Science 16(2): 101-133 (why Wilson rather than the Wald interval near 0 and 1).
 """
@@ -53,7 +62,7 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
-    "LEVEL", "NO_INTERVAL", "Interval", "t_interval", "share_interval", "wilson_interval", "interval",
+    "LEVEL", "NO_INTERVAL", "Interval", "t_interval", "time_interval", "is_time", "share_interval", "wilson_interval", "interval",
     "band", "is_share", "format_interval", "bootstrap_means", "percentile_interval",
 ]
 
@@ -107,6 +116,30 @@ def t_interval(values, level: float = LEVEL) -> Interval:
     n, mean = len(x), float(x.mean())
     half = float(_quantile(n - 1, level) * x.std(ddof=1) / math.sqrt(n))
     return Interval(mean, mean - half, mean + half, n)
+
+
+def time_interval(values, level: float = LEVEL) -> Interval:
+    """Mean and interval of a non-negative quantity (a time): the t-interval cut at 0 (never below 0).
+
+    Examples
+    --------
+    >>> iv = time_interval([0.0, 0.0, 1.0])   # the t-interval would start at -1.1 rounds
+    >>> iv.low, round(iv.high, 3), iv.n
+    (0.0, 1.768, 3)
+    >>> time_interval([4.0, 5.0, 6.0]).low == t_interval([4.0, 5.0, 6.0]).low   # away from 0: the t-interval
+    True
+    """
+    iv = t_interval(values, level)
+    if len(x := _clean(values)) and x.min() < 0:
+        raise ValueError(f"time_interval: values must be non-negative times, got {x.min():g}")
+    if not iv.defined:
+        return iv
+    return Interval(iv.mean, max(iv.low, 0.0), iv.high, iv.n)
+
+
+def is_time(metric: str) -> bool:
+    """Whether a results column holds a time to reach a level (``time.*``, ``t25``, ``t50``): never negative."""
+    return metric.startswith("time.") or metric in ("t25", "t50")
 
 
 def _wilson(p, n_eff, z):
@@ -178,9 +211,11 @@ def is_share(metric: str) -> bool:
     return metric.startswith(("final.", "peak.", "adopted", "share")) or metric in ("tipped", "final")
 
 
-def interval(values, share: bool, level: float = LEVEL) -> Interval:
-    """:func:`share_interval` for shares, :func:`t_interval` otherwise."""
-    return share_interval(values, level) if share else t_interval(values, level)
+def interval(values, share: bool, level: float = LEVEL, time: bool = False) -> Interval:
+    """:func:`share_interval` for shares, :func:`time_interval` for times, :func:`t_interval` otherwise."""
+    if share:
+        return share_interval(values, level)
+    return time_interval(values, level) if time else t_interval(values, level)
 
 
 def band(matrix, share: bool = True, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import NO_INTERVAL, band, interval, is_share
+from .intervals import NO_INTERVAL, band, interval, is_share, is_time
 from .palette import SEQUENCE, STRATEGY_STYLES, style
 from .report_html import CSS, _label_value, _table_html
 from .store import Store, load_results
@@ -42,10 +42,10 @@ COLOURS = SEQUENCE  # colour-blind-safe (experiments.palette); strategies keep t
 
 
 # --- statistics ------------------------------------------------------------------------------------
-def _t_interval(values, share: bool = False) -> tuple[int, float, float, float, float]:
-    """n, mean, sd, low, high: ``experiments.intervals`` (shares stay in [0, 1]; NaN bounds for n < 2)."""
+def _t_interval(values, share: bool = False, time: bool = False) -> tuple[int, float, float, float, float]:
+    """n, mean, sd, low, high: ``experiments.intervals`` (shares stay in [0, 1], times >= 0; NaN bounds for n < 2)."""
     x = np.asarray([v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))], dtype=float)
-    iv = interval(x, share=share)
+    iv = interval(x, share=share, time=time)
     sd = float(x.std(ddof=1)) if len(x) > 1 else math.nan
     return iv.n, iv.mean, sd, iv.low, iv.high
 
@@ -56,6 +56,13 @@ def _band(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 STRATEGY_NAMES = set(STRATEGY_STYLES)
+
+
+def _percent(ax) -> None:
+    """Shares on the y axis read as percentages, as on the dashboard."""
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
 
 
 def _style(label, i: int) -> tuple[str, str]:
@@ -83,7 +90,7 @@ def summarise(df: pd.DataFrame, paths: list[str]) -> pd.DataFrame:
     for point, g in ok.groupby("point", sort=True):
         params = {p: g[p].iloc[0] for p in paths if p in g.columns}
         for m in metrics:
-            n, mean, sd, low, high = _t_interval(g[m].tolist(), share=is_share(m))
+            n, mean, sd, low, high = _t_interval(g[m].tolist(), share=is_share(m), time=is_time(m))
             rows.append(
                 {
                     "point": point,
@@ -198,9 +205,10 @@ def curves_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
             ax.set_title(_facet_title(facets, key), fontsize=9)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
+        _percent(ax)
     for ax in axes[len(keys) :]:
         ax.set_visible(False)
-    axes[0].set_ylabel(f"{behaviour}: adopting share")
+    axes[0].set_ylabel(f"{behaviour}: % of people adopting")
     _legend_outside(fig, axes[0], title=", ".join(lines) if lines else None)
     fig.suptitle(f"Adoption of {behaviour} per step (mean, 95% band)", fontsize=11)
     return fig
@@ -243,9 +251,10 @@ def comparison_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
         if facets:
             ax.set_title(_facet_title(facets, key), fontsize=9)
         ax.grid(alpha=0.3)
+        _percent(ax)
     for ax in axes[len(keys) :]:
         ax.set_visible(False)
-    axes[0].set_ylabel(f"final {behaviour} (share of people)")
+    axes[0].set_ylabel(f"final {behaviour} (% of people)")
     if hue and x:
         _legend_outside(fig, axes[0], title=hue)
     fig.suptitle(f"Final adoption of {behaviour} (mean, 95% interval)", fontsize=11)
@@ -273,7 +282,8 @@ def groups_figure(df: pd.DataFrame, behaviour: str, grid_paths: list[str]):
         ax.errorbar(xs, mean, yerr=[np.nan_to_num(mean - low), np.nan_to_num(high - mean)], fmt="none", color="black",
                     capsize=2, lw=0.8)
     ax.set_xticks(range(len(cols)), [c[len(prefix) :] for c in cols], rotation=20, fontsize=8)
-    ax.set_ylabel(f"final {behaviour} (share of group)")
+    ax.set_ylabel(f"final {behaviour} (% of group)")
+    _percent(ax)
     ax.grid(alpha=0.3, axis="y")
     _legend_outside(fig, ax, title=hue)
     others = [p for p in grid_paths if p != hue]
@@ -295,9 +305,10 @@ def effects_figure(df: pd.DataFrame, behaviour: str, sampled: list[str]):
         ax.scatter(means[p], means[col], s=10, alpha=0.6, color=COLOURS[0])
         ax.set_xlabel(p)
         ax.grid(alpha=0.3)
+        _percent(ax)
     for ax in axes[len(sampled) :]:
         ax.set_visible(False)
-    axes[0].set_ylabel(f"final {behaviour} (mean over replicates)")
+    axes[0].set_ylabel(f"final {behaviour} (%, mean over replicates)")
     fig.suptitle(f"Final adoption of {behaviour} across the design", fontsize=11)
     return fig
 
@@ -522,7 +533,8 @@ def report(root, out=None) -> Path:
         if len(table) > len(shown):
             parts.append(f'<p class="note">First {len(shown)} of {len(table)} points; all in summary.csv.</p>')
         parts.append(
-            '<p class="note">Intervals are 95% t-intervals of the mean over replicates. <code>time.B.x</code> is the first '
+            '<p class="note">Intervals are 95% intervals of the mean over replicates (Wilson for shares, within 0-1; '
+            "t for the rest, cut at 0 for times, which cannot be negative). <code>time.B.x</code> is the first "
             "step at which a share x of everyone adopts B, averaged over the runs that reached it. "
             "<code>gap.B.attr</code> is adoption in the highest-valued group minus the lowest "
             "(for deprivation: least deprived minus most deprived). Per-group finals are in summary.csv.</p>"

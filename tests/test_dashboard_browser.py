@@ -290,6 +290,50 @@ def test_stop_ends_a_celf_comparison_within_2_seconds(solara_app, solara_server,
     assert idle < 2.0
 
 
+def test_stop_ends_explores_celf_build_within_2_seconds(solara_app, solara_server, page_session, offline, tmp_path,
+                                                        monkeypatch):
+    """Item 1 in Explore: Stop while the model's CELF first adopters are chosen: idle within 2 s, worker gone in 5 s."""
+    from dashboards.jobs import live_jobs
+
+    scenario = tmp_path / "celf.toml"
+    scenario.write_text(
+        'seed = 3\nsteps = 60\n[network]\nkind = "town"\nn = 1500\n[[behaviours]]\nname = "activity"\n'
+        'rule = "threshold"\nthreshold = 0.2\n[seeding]\nstrategy = "celf"\ncount = 30\ntrials = 400\n'
+    )
+    monkeypatch.setenv("WELLSPREAD_SCENARIO", str(scenario))
+    page_session.set_viewport_size({"width": 1440, "height": 900})
+    with solara_app("dashboards.app"):
+        page = page_session
+        page.goto(solara_server.base_url)
+        page.locator(".build-status", has_text="first adopters").wait_for(timeout=120_000)
+        from .test_dashboard_ux import cpu_seconds
+
+        deadline = time.monotonic() + 60.0  # the job server starts once per server process (imports the model)
+        while not live_jobs():
+            assert time.monotonic() < deadline, page.locator(".main-area").inner_text()
+            time.sleep(0.2)
+        [job] = live_jobs()
+        pid = job.process.pid
+        while cpu_seconds(pid) < 3.0:  # well inside CELF's simulations
+            assert job.alive and time.monotonic() < deadline + 120.0, "the child is not busy"
+            time.sleep(0.2)
+        t0 = time.monotonic()
+        page.locator(".build-stop").click()
+        page.locator(".build-status").wait_for(state="detached", timeout=2_000)
+        idle = time.monotonic() - t0
+        page.locator(".model-error", has_text="Stopped").wait_for(timeout=2_000)
+        deadline = time.monotonic() + 5.0
+        while Path(f"/proc/{pid}").exists() and open(f"/proc/{pid}/stat").read().split()[2] != "Z":
+            assert time.monotonic() < deadline, "the worker still runs 5 s after Stop"
+            time.sleep(0.1)
+        assert live_jobs() == []
+        assert page.get_by_role("button", name="Reset").is_enabled()  # Reset starts the choice again
+        SHOTS.mkdir(exist_ok=True)
+        (SHOTS / "dashboard-stop-explore.txt").write_text(f"Stop inside Explore's CELF build: page idle after {idle:.2f} s\n")
+        shot(page, "explore-stopped")
+    assert idle < 2.0
+
+
 def test_invalid_field_is_marked_and_run_disabled(page):
     """Item 5: the wrong field is marked with its message, Run is disabled, a count above n is refused."""
     n = page.get_by_label("people in the network")

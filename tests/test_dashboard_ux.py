@@ -60,6 +60,49 @@ def test_stop_ends_a_comparison_inside_celf_within_2_seconds_and_the_cpu_goes_id
     assert time.process_time() - before < 0.25
 
 
+def test_stop_ends_explores_build_inside_celf_within_2_seconds_and_the_cpu_goes_idle():
+    """Explore's model build chooses CELF's first adopters in a child process: Stop ends it at once."""
+    from dashboards.state import LiveRun
+
+    live = LiveRun()
+    live.build(Scenario.model_validate(CELF_TOWN))
+    wait_until(lambda: live.stoppable, 60, "the child choosing first adopters")
+    child = live._job.process.pid
+    wait_until(lambda: cpu_seconds(child) > 2.0, 120, "the child to be busy")
+    assert live.busy and live.model is None
+    t0 = time.monotonic()
+    live.stop()
+    wait_until(lambda: not live.busy, 2.0, "the page to be idle")
+    idle_after = time.monotonic() - t0
+    wait_until(lambda: not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z",
+               5.0, "the child to end")
+    live.wait(2.0)
+    assert not any(t.is_alive() for t in live._threads.threads), "the build thread still waits"
+    assert live_jobs() == [] and "Stopped" in live.error.value and idle_after < 2.0
+    before = time.process_time()
+    time.sleep(2.0)
+    assert time.process_time() - before < 0.25
+
+
+def test_a_celf_build_in_the_child_recruits_the_seeds_the_model_chooses_itself():
+    """The plan made in the child is the model's own: same seeds as a model built in one go."""
+    from model import BehaviourModel
+
+    scenario = Scenario.model_validate({**SMALL_TOWN, "seeding": {"strategy": "celf", "count": 3, "trials": 20}})
+    from dashboards.state import LiveRun
+
+    live = LiveRun()
+    live.build(scenario)
+    live.wait(240)
+    assert live.error.value is None and live.model is not None
+    direct = BehaviourModel(scenario, agents=False)
+    assert list(live.model.seeds) == list(direct.seeds) and len(direct.seeds) == 3
+    for _ in range(5):
+        live.model.step()
+        direct.step()
+    assert live.model.adoption() == direct.adoption()
+
+
 def test_invalid_field_is_marked_run_disabled_and_the_old_model_is_not_run(render):  # noqa: F811
     session = Session(SMALL_TOWN)
     rc = render(Explore(session), session)
@@ -165,3 +208,44 @@ def test_report_intervals_for_shares_stay_in_unit_range(tmp_path):
                          "final.activity": [0.0, 0.0, 0.01, 0.97, 0.99, 1.0, 1.0, 0.2]})
     summary = summarise(runs, [])
     assert summary["ci_low"].between(0, 1).all() and summary["ci_high"].between(0, 1).all()
+
+
+def test_report_times_never_below_zero_and_curves_in_percent():
+    """report: a "weeks to 25%" interval never starts below 0; its share axes read in % (as the dashboard)."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.ticker import PercentFormatter
+
+    from experiments.report import curves_figure, summarise
+
+    runs = pd.DataFrame({"point": [0] * 4, "status": ["ok"] * 4, "final.activity": [0.3, 0.4, 0.5, 0.2],
+                         "time.activity.0.25": [0.0, 0.0, 0.0, 9.0],
+                         "series.activity": [np.linspace(0, s, 6) for s in (0.3, 0.4, 0.5, 0.2)]})
+    summary = summarise(runs, []).set_index("metric")
+    row = summary.loc["time.activity.0.25"]
+    assert row["ci_low"] == 0.0 and row["ci_high"] > row["mean"] > 0
+    fig = curves_figure(runs, "activity", [])
+    assert fig is not None and all(isinstance(ax.yaxis.get_major_formatter(), PercentFormatter) for ax in fig.axes if ax.get_visible())
+
+
+def test_compare_charts_time_axis_is_in_weeks(monkeypatch, tmp_path):
+    """Compare's curves are drawn against weeks, as its table's "weeks to 25%": 2 weeks a round."""
+    import matplotlib.figure
+
+    from dashboards.compare import compare_job
+
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        figures.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    scenario = Scenario.model_validate({**SMALL_TOWN, "steps": 10, "stop_when_steady": False})
+    out = compare_job("strategies", [(scenario, ["random", "degree"])], 2, None, 2.0)
+    assert "curves.png" in out["images"]
+    ax = figures[0].axes[0]
+    assert ax.get_xlabel() == "week"
+    rounds = max(len(line.get_xdata()) for line in ax.get_lines()) - 1
+    assert max(float(line.get_xdata()[-1]) for line in ax.get_lines()) == 2.0 * rounds

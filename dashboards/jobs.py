@@ -54,7 +54,7 @@ def _child(conn, fn, args) -> None:  # pragma: no cover - runs in the child proc
         value = fn(*args, progress=progress)
         conn.send(("done", value))
     except BaseException as exc:
-        from dashboards.state import user_message
+        from dashboards.messages import user_message
 
         conn.send(("error", user_message(exc)))
     finally:

@@ -30,9 +30,10 @@ import solara
 from pydantic import ValidationError
 
 import networks
-from model import BehaviourModel, Scenario, ScenarioError
+from model import BehaviourModel, Scenario
 from networks.io import TEXT_EXPANSION
 
+from .messages import user_message
 from .network_view import Layout, Picture
 
 __all__ = [
@@ -137,15 +138,6 @@ def set_path(data: dict, path: tuple, value, remove: bool = False) -> dict:
     else:
         node[path[-1]] = value
     return out
-
-
-def user_message(exc: BaseException) -> str:
-    """One line for the page: the project's own errors as they are, anything else with its type."""
-    if isinstance(exc, (ScenarioError, networks.NetworkError)):
-        return str(exc)
-    if isinstance(exc, ValueError):
-        return f"{exc}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 # --------------------------------------------------------------------------- networks

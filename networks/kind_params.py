@@ -43,7 +43,7 @@ def _whole(k) -> bool:
 
 
 class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)  # defaults are checked against n too
 
 
 class ErdosRenyi(_Params):

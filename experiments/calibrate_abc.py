@@ -41,7 +41,13 @@ class CalibrationResult:
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q) -> np.ndarray:
-    """Quantiles of a weighted sample (the inverse of its step CDF, midpoints)."""
+    """Quantiles of a weighted sample (the inverse of its step CDF, midpoints).
+
+    Examples
+    --------
+    >>> round(float(weighted_quantile([0.0, 1.0, 2.0], [1.0, 1.0, 2.0], 0.5)), 4)  # CDF midpoints 1/8, 3/8, 3/4
+    1.3333
+    """
     order = np.argsort(values)
     v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
     cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
@@ -73,12 +79,6 @@ def calibrate(calibration, out, resume: bool = False, report=print, scheduler: s
         out: folder for the results (``abc.db`` there is resumed with ``resume=True``).
         report: called with one line per generation (progress) and at the end.
         scheduler: address of a Dask scheduler to sample on (default: ``abc.workers`` local processes).
-
-    Examples
-    --------
-    >>> from experiments.calibrate_abc import weighted_quantile
-    >>> float(weighted_quantile([0.0, 1.0, 2.0], [1.0, 1.0, 2.0], 0.5))
-    1.25
     """
     import pyabc
 

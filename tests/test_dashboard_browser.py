@@ -356,8 +356,9 @@ def test_invalid_field_is_marked_and_run_disabled(page):
     count.fill("600")
     count.press("Enter")
     page.locator(".scenario-error", has_text="more than the 500 people").wait_for(timeout=20_000)
-    field = page.locator(".field-seeding-count").first
-    assert "field-invalid" in field.get_attribute("class") and "more than the 500 people" in field.inner_text()
+    field = page.locator(".field-seeding-count.field-invalid").first
+    field.wait_for(timeout=10_000)  # the mark follows the message by a render
+    assert "more than the 500 people" in field.inner_text()
     assert page.get_by_role("button", name="Run", exact=True).is_disabled()
 
 

@@ -119,7 +119,11 @@ def _call(guard, host, query=b"", headers=()):
 
     scope = {"type": "http", "query_string": query,
              "headers": [(b"host", host.encode()), *((k.encode(), v.encode()) for k, v in headers)]}
-    asyncio.run(guard(scope, receive, send))
+    loop = asyncio.new_event_loop()  # its own loop: browser tests may leave one running in this thread
+    try:
+        loop.run_until_complete(guard(scope, receive, send))
+    finally:
+        loop.close()
     return sent[0]
 
 

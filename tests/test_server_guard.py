@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -119,11 +120,9 @@ def _call(guard, host, query=b"", headers=()):
 
     scope = {"type": "http", "query_string": query,
              "headers": [(b"host", host.encode()), *((k.encode(), v.encode()) for k, v in headers)]}
-    loop = asyncio.new_event_loop()  # its own loop: browser tests may leave one running in this thread
-    try:
-        loop.run_until_complete(guard(scope, receive, send))
-    finally:
-        loop.close()
+    # its own thread and loop: browser tests may leave an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, guard(scope, receive, send)).result()
     return sent[0]
 
 

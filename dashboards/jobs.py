@@ -37,9 +37,13 @@ def _ctx():
     global _context
     with _context_lock:
         if _context is None:
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
-            _context = ctx
+            from experiments.sweep_cluster import start_worker_template
+
+            # a process has one forkserver: make it the sweeps' warm template, so that sweeps started
+            # from the page still fork their Dask workers from it (a plain one started here would not be)
+            if not start_worker_template():
+                mp.get_context("forkserver").set_forkserver_preload(PRELOAD)
+            _context = mp.get_context("forkserver")
         return _context
 
 

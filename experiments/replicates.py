@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from model import Result, Scenario
+from model.seedseq import replicate_seeds as replicate_seeds_of
 from model.simulate import build_graph
 
 from .intervals import share_interval, t_interval
@@ -23,9 +24,15 @@ __all__ = ["replicate_seed", "run_replicates", "run_many", "default_workers", "b
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` of a scenario seeded ``seed`` (0: the seed itself)."""
     if replicate == 0:
         return seed
     return int(np.random.SeedSequence([seed, replicate]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def replicate_seeds(seed: int, replicates) -> list[int]:
+    """``replicate_seed(seed, r)`` for each r in ``replicates`` (compiled: ``model.seedseq``)."""
+    return replicate_seeds_of(seed, list(replicates)).tolist()
 
 
 def run_replicates(
@@ -87,15 +94,18 @@ def run_many(
         for key, sc in scenarios.items():
             results = []
             try:
-                runner = Replicates(sc, graph, fixed_seeds=fixed_seeds)
-                for r in range(replicates):
+                runs = Replicates(sc, graph, fixed_seeds=fixed_seeds).runs(replicate_seeds(sc.seed, range(replicates)))
+                while True:
                     try:
-                        results.append(runner.run(replicate_seed(sc.seed, r)))
+                        result = next(runs, None)
                     except Exception as exc:  # noqa: BLE001 - one scenario failing must not lose the others
                         results = exc
                         break
+                    if result is None:
+                        break
+                    results.append(result)
                     if on_done is not None:  # outside the try: a caller's exception (cancel) stops everything
-                        on_done(key, results[-1])
+                        on_done(key, result)
             except Exception as exc:  # noqa: BLE001 - as above, for the set-up
                 results = exc
             out[key] = results
@@ -153,7 +163,7 @@ def _run_chunk(key, scenario: Scenario, indices: list[int]):
     runner = _WORKER["runners"].get(key)
     if runner is None:
         runner = _WORKER["runners"][key] = Replicates(scenario, _WORKER["graph"], fixed_seeds=_WORKER["fixed_seeds"])
-    return indices, [runner.run(replicate_seed(scenario.seed, r)) for r in indices]
+    return indices, list(runner.runs(replicate_seeds(scenario.seed, indices)))
 
 
 def mean_interval(values, share: bool = False) -> tuple[float, float, float]:

@@ -12,9 +12,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .behaviour_model import BehaviourModel, Stream, _Streams
+from .behaviour_model import BehaviourModel, Stream, _seeded, _Streams
+from .rules import RULES
 from .scenario import Scenario
 from .seeding import plan_seeds
+from .seedseq import stream_keys
 
 __all__ = ["Result", "simulate", "Replicates", "build_graph"]
 
@@ -180,6 +182,25 @@ class Replicates:
         seeding = scenario.seeding
         self.fixed_seeds = bool(fixed_seeds) and chosen_by_network(seeding.strategy, dict(seeding.params), n)
         self.plan = None  # the shared seed plan, made by the first run
+        self._batch: _Batch | None | bool = False  # made on first use of ``runs`` (None: cannot batch)
+
+    def runs(self, seeds, chunk: int = 64):
+        """The ``Result`` of a run with each of ``seeds``, in order (a generator): ``run`` for each.
+
+        Where the runs differ only in one rule's random key (one behaviour with a compiled
+        ``numba_runs``, such as independent cascade, seeds fixed, no initial adopters drawn, nothing
+        acting between rounds), the runs go through that rule's batch kernel from one set-up model,
+        ``chunk`` at a time: the same results as ``run``, without a model per run.
+        """
+        if self._batch is False:
+            self._batch = _Batch.of(self)
+        if self._batch is None:
+            for seed in seeds:
+                yield self.run(seed)
+            return
+        seeds = [self.scenario.seed if s is None else int(s) for s in seeds]
+        for start in range(0, len(seeds), chunk):
+            yield from self._batch.run(seeds[start : start + chunk])
 
     def run(self, seed: int | None = None) -> Result:
         """One run with ``seed`` (default: the scenario's own)."""
@@ -211,6 +232,74 @@ class _Run(BehaviourModel):
                 seeding_rng = np.random.default_rng(_Streams(own)(Stream.SEEDING))
             shared.plan = plan_seeds(self.graph, self.csr, self.spec, seeding_rng)
         return shared.plan
+
+
+class _Batch:
+    """Runs of ``Replicates`` through one rule's batch kernel (``numba_runs``) from one set-up model."""
+
+    def __init__(self, model: BehaviourModel):
+        self.model = model
+        self.counts = model._counts[0].astype(np.int64)
+        self.sizes = np.maximum(model.groups.sizes, 1)
+        self.ties = len(model.csr.indices) // 2
+
+    @classmethod
+    def of(cls, replicates: Replicates) -> _Batch | None:
+        """The batch for these replicates, or None when runs differ in more than one rule's key."""
+        sc = replicates.scenario
+        if not replicates.fixed_seeds or sc.engine != "numba" or len(sc.behaviours) != 1 or sc.steps < 1:
+            return None
+        behaviour = sc.behaviours[0]
+        rule = RULES[behaviour.rule]
+        if not hasattr(rule, "numba_runs") or behaviour.observed_initial or behaviour.initial:
+            return None  # random initial adopters would differ between runs
+        model = _Run(replicates, sc, graph=replicates.graph, agents=False, collect=False, rng=sc.seed)
+        if not model.can_fuse() or not model.running:
+            model.release()
+            return None
+        return cls(model)
+
+    def run(self, seeds: list[int]) -> list[Result]:
+        model = self.model
+        sc, pop, groups = model.spec, model.population, model.groups
+        keys = stream_keys(seeds, Stream.RULES, 0)  # = derive_key(_Streams(seed)(Stream.RULES, 0)), at once
+        ends, rows, offsets = model.rules[0].numba_runs(pop, 0, keys, sc.steps, sc.stop_when_steady, groups.codes, self.counts)
+        # every run's history and costs as slices of one array each: run r's rows start at
+        # offsets[r] + r (its step 0, the set-up state, then its rounds)
+        name, labels = pop.names[0], groups.labels
+        starts = offsets[:-1] + np.arange(len(seeds))
+        history = np.empty((len(rows) + len(seeds), *model.history[0].shape))
+        history[starts] = model.history[0]
+        rounds = np.ones(len(history), dtype=bool)
+        rounds[starts] = False
+        history[rounds, 0] = rows / self.sizes
+        costs = np.zeros(len(history))
+        costs[starts] = model.costs[0]
+        sizes = dict(zip(labels, groups.sizes.tolist(), strict=True))
+        start_indicators = model.indicator_history[0]
+        results = []
+        for r, seed in enumerate(seeds):
+            lo, hi = int(offsets[r]), int(offsets[r + 1])
+            first, last = lo + r, hi + r + 1
+            results.append(
+                Result(
+                    scenario=_seeded(sc if seed == sc.seed else sc.model_copy(update={"seed": seed}), seed),
+                    final={name: float(history[last - 1, 0, 0])},
+                    history=history[first:last],
+                    behaviours=[name],
+                    groups=list(labels),
+                    seeds=model.seeds,
+                    steps=int(ends[r]),
+                    group_sizes=dict(sizes),
+                    cost=model.seed_plan.cost,
+                    costs=costs[first:last],
+                    indicator_rows=[dict(start_indicators)] + [{"cost": 0.0, "ties": self.ties} for _ in range(hi - lo)],
+                    seed_rounds=model.seed_plan.rounds,
+                    people_adopting=int(rows[hi - 1, 0]) if hi > lo else int(self.counts[0]),  # one behaviour: the "all" count
+                    initial_adopters=model.initial_adopters.copy(),
+                )
+            )
+        return results
 
 
 def result_of(model) -> Result:

@@ -224,3 +224,60 @@ def test_degree_from_arrays_is_the_networkx_ranking(relabel):
     for seed in range(5):
         for count in (0, 1, 10, 499, 500):
             assert select_seeds(G, "degree", count, seed=seed).tolist() == _old_degree(G, count, seed)
+
+
+def _identical(a, b) -> bool:
+    """Every field of two results, arrays by value (the batch path against one run at a time)."""
+    return (
+        same(a, b)
+        and a.scenario == b.scenario
+        and a.scenario.model_fields_set == b.scenario.model_fields_set
+        and a.history.dtype == b.history.dtype
+        and np.array_equal(a.costs, b.costs)
+        and a.indicator_rows == b.indicator_rows
+        and a.people_adopting == b.people_adopting
+        and a.group_sizes == b.group_sizes
+        and a.groups == b.groups
+        and np.array_equal(a.seed_rounds, b.seed_rounds)
+        and np.array_equal(a.initial_adopters, b.initial_adopters)
+        and a.timeseries.equals(b.timeseries)
+    )
+
+
+@pytest.mark.parametrize(
+    "kind, steps, stop, p",
+    [("ba", 100, True, 0.05), ("ba", 3, True, 0.3), ("ws", 40, False, 0.1), ("ws", 100, True, 0.02)],
+)
+def test_batched_cascades_are_the_runs_one_at_a_time(kind, steps, stop, p):
+    """Independent cascade replicates go through the rule's batch kernel (``numba_runs``): every
+    field of every result equals ``Replicates.run`` with the same seed, by group, whether the run
+    stops when steady or at the step limit, and across chunk boundaries."""
+    G = nx.barabasi_albert_graph(1500, 3, seed=1) if kind == "ba" else nx.watts_strogatz_graph(1500, 6, 0.1, seed=1)
+    nx.set_node_attributes(G, {v: "f" if v % 3 else "m" for v in G}, "sex")
+    sc = Scenario.model_validate({
+        "seed": 5, "steps": steps, "stop_when_steady": stop, "engine": "numba", "groups": ["sex"],
+        "behaviours": [{"name": "b", "rule": "independent_cascade", "p": p}], "seeding": {"strategy": "degree", "count": 20},
+    })  # fmt: skip
+    runs = Replicates(sc, G)
+    seeds = [replicate_seed(5, r) for r in range(30)]
+    batched = list(runs.runs(seeds, chunk=7))
+    assert runs._batch, "independent cascade with fixed seeds should take the batch path"
+    assert all(_identical(a, runs.run(s)) for a, s in zip(batched, seeds, strict=True))
+    assert len({r.people_adopting for r in batched}) > 1  # the runs do differ
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"behaviours": [{"name": "b", "rule": "independent_cascade", "p": 0.1, "initial": 0.01}]},  # initial adopters drawn per run
+     {"behaviours": [{"name": "b", "rule": "threshold", "threshold": 0.2}]},  # no batch kernel
+     {"seeding": {"strategy": "random", "count": 20}}],  # seeds chosen per run
+)
+def test_runs_that_differ_in_more_than_a_key_go_one_at_a_time(change):
+    base = {"seed": 5, "steps": 30, "network": {"kind": "barabasi_albert", "n": 800, "m": 3},
+            "behaviours": [{"name": "b", "rule": "independent_cascade", "p": 0.1}], "seeding": {"strategy": "degree", "count": 20}}
+    sc = Scenario.model_validate({**base, **change})
+    runs = Replicates(sc)
+    seeds = [replicate_seed(5, r) for r in range(5)]
+    got = list(runs.runs(seeds))
+    assert runs._batch is None
+    assert all(_identical(a, runs.run(s)) for a, s in zip(got, seeds, strict=True))

@@ -8,8 +8,10 @@ model built once and reset before each cascade: its best case.
 
 Timing: each form alternately with cynetdiff in one process (blocks of runs, several rounds; medians
 of the per-run times), so both see the same load on a shared machine; the 1-minute load is recorded
-with each case. ``run_replicates`` is timed as called (``run_replicates(sc, k, graph=G)``, its
-set-up included); the CLI by the difference between ``--replicates 1`` and ``--replicates k`` runs
+with each case. the replicate API is timed two ways: ``model.Replicates(sc, G).runs(seeds)`` with its set-up
+(graph conversion, seed choice) paid once outside the timing, as cynetdiff's is (the acceptance
+figure), and ``run_replicates(sc, 100, graph=G)`` as a study calls it, set-up included, divided by
+100; the CLI by the difference between ``--replicates 1`` and ``--replicates k`` runs
 of a fresh process, divided by k - 1.
 
 Run: ``python -m benchmarks.peers.user_path [--sizes 100k,1m] [--kinds ba,ws] [--out FILE]``.
@@ -36,6 +38,7 @@ RULES = {
 }
 TARGETS = {"threshold 0.2": 5.0, "linear_threshold": 5.0, "independent_cascade 0.01": 1.5}
 SIMULATE_TARGET = 3.0  # simulate repeated, threshold 0.2, BA
+REPLICATES = 100  # replicates per ``run_replicates`` call: a study's count; its set-up is timed with them
 BLOCK_S = 0.4  # a block of runs of one form lasts about this long
 BUDGET_S = 24.0  # per case and form, both libraries together
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,16 +110,16 @@ class Cynetdiff:
         return self.model.get_num_activated_nodes()
 
 
-def alternate(ours, theirs, budget_s: float = BUDGET_S) -> dict:
+def alternate(ours, theirs, budget_s: float = BUDGET_S, runs: int | None = None) -> dict:
     """Per-run medians of ``ours(k)`` and ``theirs(k)`` (each runs k runs and returns their results),
-    measured in alternating blocks."""
+    measured in alternating blocks; ``runs`` fixes our k (a study's replicate count, set-up included)."""
     start = time.perf_counter()
-    ours(1)
-    t_ours = time.perf_counter() - start
+    ours(runs or 1)
+    t_ours = (time.perf_counter() - start) / (runs or 1)
     start = time.perf_counter()
     theirs(1)
     t_theirs = time.perf_counter() - start
-    k_ours = int(np.clip(BLOCK_S / max(t_ours, 1e-6), 1, 200))
+    k_ours = runs or int(np.clip(BLOCK_S / max(t_ours, 1e-6), 1, 200))
     k_theirs = int(np.clip(BLOCK_S / max(t_theirs, 1e-6), 1, 200))
     per_round = k_ours * t_ours + k_theirs * t_theirs
     rounds = int(np.clip(budget_s / max(per_round, 1e-6), 3, 12))
@@ -140,8 +143,8 @@ def alternate(ours, theirs, budget_s: float = BUDGET_S) -> dict:
 
 def bench_graph(kind: str, n: int, cli: bool = True) -> list[dict]:
     import networks
-    from experiments.replicates import run_replicates
-    from model import Scenario, simulate
+    from experiments.replicates import replicate_seeds, run_replicates
+    from model import Replicates, Scenario, simulate
 
     start = time.perf_counter()
     G = networkx_graph(kind, n)
@@ -154,16 +157,25 @@ def bench_graph(kind: str, n: int, cli: bool = True) -> list[dict]:
         seeds = networks.csr_of(G).positions(first.seeds)  # the seeds wellspread's degree strategy chose
         peer = Cynetdiff(case, G, seeds)
 
+        runner = Replicates(sc, G)  # the replicate API: set-up paid here, once, as cynetdiff's is
+
+        def ours_runs(k, sc=sc, runner=runner, counter=iter(range(1, 10**9))):
+            seeds = replicate_seeds(sc.seed, [next(counter) for _ in range(k)])  # new replicates each block
+            return [r.people_adopting for r in runner.runs(seeds)]
+
         def ours_replicates(k, sc=sc):
-            return [round(r.history[-1, 0, 0] * n) for r in run_replicates(sc, k, graph=G, workers=1)]
+            return [r.people_adopting for r in run_replicates(sc, k, graph=G, workers=1)]
 
         def theirs(k, peer=peer):
             return [peer.cascade() for _ in range(k)]
 
-        row = {"graph": name, "n": n, "case": case, "form": "run_replicates", **alternate(ours_replicates, theirs)}
-        row["target"] = TARGETS[case]
-        records.append(row)
-        print(_line(row), flush=True)
+        for form, ours, runs, target in (
+            ("Replicates.runs", ours_runs, None, TARGETS[case]),
+            (f"run_replicates({REPLICATES})", ours_replicates, REPLICATES, None),
+        ):
+            row = {"graph": name, "n": n, "case": case, "form": form, **alternate(ours, theirs, runs=runs), "target": target}
+            records.append(row)
+            print(_line(row), flush=True)
         if case == "threshold 0.2":
 
             def ours_simulate(k, sc=sc):
@@ -187,10 +199,7 @@ def cli_per_replicate(case: str, n: int, kind: str, theirs, replicates: int = 41
     """Per replicate through ``wellspread run --replicates``: (time with k - time with 1) / (k - 1),
     each the faster of two fresh processes; cynetdiff timed between them. The CLI's network is
     built from the scenario (same generator and size as the graph cynetdiff runs on)."""
-    # ``wellspread`` itself, with numba's threads started first (issue 14: until cached callers of
-    # parallel kernels are safe, a fresh CLI process can crash in them)
-    command = [sys.executable, "-c", "from numba.np.ufunc.parallel import _launch_threads; _launch_threads(); "
-               "import sys; sys.argv[0] = 'wellspread'; from experiments.cli import app; app()"]
+    command = [str(Path(sys.executable).with_name("wellspread"))]  # the installed command, as users run it
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "case.toml"
         path.write_text(_toml(scenario_dict(case, n, kind)))
@@ -243,12 +252,6 @@ def main(argv=None) -> None:
     parser.add_argument("--no-cli", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "user_path.json")
     args = parser.parse_args(argv)
-    try:  # issue 14: cached callers of parallel kernels can crash before numba's threads start
-        from numba.np.ufunc.parallel import _launch_threads
-
-        _launch_threads()
-    except ImportError:  # pragma: no cover - another numba
-        pass
     info = machine()
     print(describe(info), flush=True)
     records = []

@@ -168,6 +168,60 @@ def run(indptr, indices, adopted, adopted_at, sources, key, p, t, limit, stop, c
     return t, order[lo:hi].astype(np.int64)
 
 
+@njit(cache=True)
+def runs(indptr, indices, adopted, sources, keys, p, t, limit, stop, codes, counts):
+    """``run`` once per key in ``keys``, each from the same state: what replicates that differ only
+    in their attempt draws cost, without a model per run.
+
+    Each run starts from ``adopted`` with ``sources`` (the seeds) as its first frontier and, when it
+    ends, un-marks only the people it reached, so the next run finds the same state at a cost
+    proportional to the cascade (cynetdiff resets the same way). The draws, rounds and counts are
+    those of ``run`` with that key. Returns the last round of each run, the per-group counts after
+    each of its rounds (runs one after another) and where each run's rows start (R + 1 offsets).
+    """
+    R, G, k = len(keys), len(counts), len(sources)
+    ends = np.empty(R, dtype=np.int64)
+    offsets = np.empty(R + 1, dtype=np.int64)
+    rows = np.empty((max(16, 4 * R), G), dtype=np.int64)
+    used = 0
+    order = np.empty(k + len(indptr), dtype=np.uint32)
+    order[:k] = sources
+    flags, hits = scratch_rows(indptr)
+    cut = pair_cut(p)
+    for r in range(R):
+        offsets[r] = used
+        now = counts.copy()
+        lo, hi, s = 0, k, t
+        while s < limit:
+            s += 1
+            m = cascade(indptr, indices, order, lo, hi, adopted, keys[r], cut, flags, hits)
+            for i in range(hi, m):
+                tally(codes, now, order[i], 1)
+            if used == len(rows):  # grow the shared buffer of rows
+                grown = np.empty((2 * len(rows), G), dtype=np.int64)
+                grown[:used] = rows[:used]
+                rows = grown
+            rows[used] = now
+            used += 1
+            lo, hi = hi, m
+            if stop and lo == hi:
+                break
+        ends[r] = s
+        for i in range(k, hi):  # back to the starting state: only the people this run reached
+            adopted[order[i]] = 0
+    offsets[R] = used
+    return ends, rows[:used].copy(), offsets
+
+
+def numba_runs(pop, b: int, keys: np.ndarray, limit: int, stop: bool, codes, counts):
+    """Runs of behaviour b from round ``pop.t``, one per attempt key (see ``runs``); ``pop`` is left
+    as found. ``model.Replicates`` uses it when replicates differ only in this behaviour's key."""
+    return runs(
+        pop.csr.indptr, pop.csr.indices, pop.adopted[b], pop.frontier[b], np.asarray(keys, dtype=np.int64),
+        pop.p[b], pop.t, limit, stop, codes, counts,
+    )  # fmt: skip
+
+
 def numba_run(pop, b: int, limit: int, stop: bool, codes, counts, record):
     """The compiled run of behaviour b from round ``pop.t`` (see ``run``); returns (last round, steady)."""
     t, pop.frontier[b] = run(

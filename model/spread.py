@@ -30,6 +30,7 @@ from numba import get_num_threads, njit, prange, set_num_threads
 
 from networks import CSR, csr_of
 
+from . import live_edges
 from .population import Population
 from .rng import pair_cut
 from .rules import RULES
@@ -139,6 +140,7 @@ class SpreadEstimator:
         else:  # one 63-bit run key per trial, as ``rng.derive_key`` makes them
             self.keys = (root.generate_state(self.trials, np.uint64) >> np.uint64(1)).astype(np.int64)
         self.mode = self._choose_mode()
+        self._live = None  # independent cascade's live-edge graphs (``model.live_edges``), made on first use
         self.evaluations = 0  # seed sets evaluated (each costs ``trials`` runs)
 
     def _choose_mode(self) -> str:
@@ -165,7 +167,11 @@ class SpreadEstimator:
 
     def _compiled(self, base, extra, out) -> None:
         csr, steps, threads = self.csr, self.steps, get_num_threads()
-        if self.mode == "ic":
+        if self.mode == "ic" and live_edges.fits(self.trials, self.n):
+            if self._live is None:  # each trial's live ties, sampled once for every later estimate
+                self._live = live_edges.LiveEdges(csr.indptr, csr.indices, self.keys, self.params.p)
+            self._live.counts(base, extra, steps, out)
+        elif self.mode == "ic":
             _ic_batch(csr.indptr, csr.indices, base, extra, self.keys, self.params.p, steps, threads, out)
         else:
             absolute = self.params.rule == "absolute_threshold"

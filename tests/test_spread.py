@@ -169,3 +169,27 @@ def test_bad_arguments(ba):
         SpreadEstimator(ba, ic).expected([400])
     with pytest.raises(TypeError):
         SpreadEstimator([(0, 1)], ic)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_live_edge_counts_are_the_cascade_runs_trial_by_trial(seed):
+    """Independent cascade's estimates walk each trial's sampled live ties (``model.live_edges``):
+    every (candidate, trial) count equals the rule's own cascade run (``_ic_batch``), for one and
+    many candidates, candidates already in the base, step limits that cut cascades short, and after
+    the base changes (its distances are kept between calls)."""
+    from model.spread import _ic_batch
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(40, 300))
+    G = [nx.erdos_renyi_graph(n, 6 / n, seed=seed), nx.barabasi_albert_graph(n, 3, seed=seed), nx.watts_strogatz_graph(n, 4, 0.2, seed=seed)][seed % 3]
+    p, steps = [0.02, 0.1, 0.3, 0.6][seed % 4], [0, 1, 2, 3, 100][seed % 5]
+    est = SpreadEstimator(G, {"rule": "independent_cascade", "p": p}, trials=25, steps=steps, seed=seed)
+    csr = est.csr
+    for size in (0, 3, 6):  # three bases in turn: the kept distances must follow
+        base = np.unique(rng.choice(n, size=size, replace=False)).astype(np.int64)
+        for candidates in (1, 3, 40):  # serial and parallel walks
+            extra = np.concatenate([[-1], rng.choice(n, size=candidates), base[:2]]).astype(np.int64)
+            live, runs = (np.zeros((len(extra), est.trials), np.int64) for _ in range(2))
+            est._compiled(base, extra, live)
+            _ic_batch(csr.indptr, csr.indices, base, extra, est.keys, p, steps, numba.get_num_threads(), runs)
+            assert est._live is not None and np.array_equal(live, runs)

@@ -252,6 +252,8 @@ def test_observed_shares_per_group_within_units(tmp_path):
         ({"observed": {"attribute": "loan", "group": "nope"}}, "cal.toml: observed.group: not every person carries 'nope'"),
         ({"summary": "mean_sd", "distance": "binomial"}, "cal.toml: distance: 'binomial' compares counts per cell; it needs summary = 'per_unit'"),
         ({"observed": {"file": "bad_share.csv", "unit_column": "village"}}, "bad_share.csv: column 'share': row 1 is not a share in [0, 1]"),
+        ({"summary": "moments", "observed": {"file": "good.csv", "unit_column": "village"}},
+         "cal.toml: summary: 'moments' needs each person's observed state (observed.attribute)"),
     ],
 )
 def test_bad_group_or_likelihood_input_is_one_line(tmp_path, changes, needle):
@@ -260,6 +262,7 @@ def test_bad_group_or_likelihood_input_is_one_line(tmp_path, changes, needle):
     _grouped_world(tmp_path)
     pd.DataFrame({"village": [0, 0], "imd": [1, 9], "share": [0.1, 0.2]}).to_csv(tmp_path / "bad_group.csv", index=False)
     pd.DataFrame({"village": [0, 1], "share": [0.1, 1.5]}).to_csv(tmp_path / "bad_share.csv", index=False)
+    pd.DataFrame({"village": [0, 1], "share": [0.1, 0.2]}).to_csv(tmp_path / "good.csv", index=False)
     (tmp_path / "cal.toml").write_bytes(tomli_w.dumps(_spec(**changes)).encode())
     r = runner.invoke(app, ["calibrate", str(tmp_path / "cal.toml"), "--out", str(tmp_path / "out")])
     lines = [line for line in r.output.splitlines() if line.strip()]

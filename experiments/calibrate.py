@@ -110,7 +110,9 @@ class Units(BaseModel):
 
 class Observed(BaseModel):
     """What was seen: each person's final state (``attribute``, true when among ``values``) or a table
-    of shares (``file`` with ``unit_column``, ``column`` and, for a time series, ``step_column``)."""
+    of shares (``file`` with ``unit_column``, ``column`` and, for a time series, ``step_column``).
+    With ``group`` (a node attribute such as an IMD quintile), shares are per value of it within each
+    unit; a file then gives them in ``group_column`` (default: the attribute's name)."""
 
     model_config = ConfigDict(extra="forbid")
     attribute: str | None = None
@@ -119,6 +121,8 @@ class Observed(BaseModel):
     unit_column: str = "unit"
     column: str = "share"
     step_column: str | None = None
+    group: str | None = Field(None, description="node attribute: shares per value of it within each unit")
+    group_column: str | None = Field(None, description="the file's column of group values (default: group)")
     among: Literal["all", "non_seeds"] = Field("non_seeds", description="whose adoption the shares count")
     behaviour: int = Field(0, ge=0, description="which behaviour the data describe")
 
@@ -130,6 +134,9 @@ class ABCSettings(BaseModel):
     min_epsilon: float = Field(0.0, ge=0.0, description="stop once the tolerance falls below this")
     min_acceptance: float = Field(0.02, gt=0.0, le=1.0, description="stop once acceptance falls below this")
     workers: int = Field(1, ge=1, description="local processes (pyabc's multicore sampler)")
+    adjust: Literal["none", "regression"] = Field(
+        "none", description="regression: local-linear adjustment of the final sample (calibrate_adjust; the raw one kept beside it)"
+    )
 
 
 class Calibration(BaseModel):
@@ -143,8 +150,13 @@ class Calibration(BaseModel):
     units: Units | None = None
     priors: dict[str, Prior] = Field(min_length=1)
     observed: Observed
-    summary: Literal["per_unit", "mean_sd"] = "per_unit"
-    distance: Literal["euclidean", "l1", "adaptive"] = "euclidean"
+    summary: Literal["per_unit", "mean_sd", "moments"] = Field(
+        "per_unit", description="per_unit: every cell's share; mean_sd: their mean and spread; moments: where adoption happened (calibrate_moments)"
+    )
+    distance: Literal["euclidean", "l1", "adaptive", "binomial", "beta_binomial"] = Field(
+        "euclidean", description="binomial / beta_binomial: the deviance of the observed counts per cell (likelihood_ratio)"
+    )
+    overdispersion: float = Field(0.02, gt=0.0, lt=1.0, description="beta_binomial: intra-unit correlation rho")
     abc: ABCSettings = Field(default_factory=ABCSettings)
     holdout: float = Field(0.0, ge=0.0, lt=1.0, description="share of units kept out of the fit, to test predictions")
     predictive: int = Field(100, ge=0, description="posterior draws for the predictive check")
@@ -169,6 +181,8 @@ def calibration_from_dict(data: dict, source: str = "calibration", base_dir=".")
         cal = Calibration.model_validate({**data, "source": source, "base_dir": str(base_dir)})
     except ValidationError as exc:
         raise ValueError(format_validation_error(exc, source)) from None
+    if cal.distance in ("binomial", "beta_binomial") and cal.summary != "per_unit":
+        raise ValueError(f"{source}: distance: '{cal.distance}' compares counts per cell; it needs summary = 'per_unit'")
     for path, prior in cal.priors.items():
         try:
             prior.scipy()
@@ -315,45 +329,68 @@ def read_units(cal: Calibration, base: dict) -> Network:
 
 # --- the observed data ----------------------------------------------------------------------------
 def read_observed(cal: Calibration, net: Network) -> pd.DataFrame:
-    """Observed cells: columns unit, step (-1: the final state) and value."""
+    """Observed cells: columns unit, group (None without ``observed.group``), step (-1: the final
+    state), value (the share), eligible (people counted) and adopters (value x eligible)."""
     ob = cal.observed
     if (ob.attribute is None) == (ob.file is None):
         raise ValueError(f"{cal.source}: observed: give either attribute = '...' or file = '...'")
+    key_of = _cell_keys(cal, net)  # person -> (unit, group) for everyone counted
+    eligible = pd.Series(list(key_of.values()), dtype=object).value_counts().to_dict()
     if ob.attribute is not None:
         values = nx.get_node_attributes(net.graph, ob.attribute)
         if len(values) < len(net.graph):
             raise ValueError(f"{cal.source}: observed.attribute: not every person carries {ob.attribute!r}")
         wanted = {str(v) for v in ob.values}
-        counted = _counted(cal, net)
-        rows = {}
-        for v in net.graph:
-            if counted[v]:
-                k = rows.setdefault(net.unit_of[v], [0, 0])
-                k[0] += str(values[v]) in wanted
-                k[1] += 1
-        missing = [unit for unit in net.units if unit not in rows]
+        adopters = dict.fromkeys(eligible, 0)
+        for v, key in key_of.items():
+            adopters[key] += str(values[v]) in wanted
+        missing = [unit for unit in net.units if not any(k[0] == unit for k in eligible)]
         if missing:
             raise ValueError(f"{cal.source}: observed.among: unit {missing[0]} has nobody counted, so its share is always NaN")
-        return pd.DataFrame({"unit": list(rows), "step": -1, "value": [a / n for a, n in rows.values()]})
+        keys = sorted(eligible, key=lambda k: (net.units.index(k[0]), str(k[1])))
+        return pd.DataFrame({"unit": [k[0] for k in keys], "group": [k[1] for k in keys], "step": -1,
+                             "value": [adopters[k] / eligible[k] for k in keys], "eligible": [eligible[k] for k in keys],
+                             "adopters": [float(adopters[k]) for k in keys]})  # fmt: skip
     path = _resolve(cal, ob.file)
     table = _read_table(path, "observed.file", cal.source)
     unit = _column(table, ob.unit_column, path, "observed.unit_column") if cal.units is not None else pd.Series(["all"] * len(table))
     value = pd.to_numeric(_column(table, ob.column, path, "observed.column"), errors="coerce")
     if value.isna().any():
         raise ValueError(f"{path}: column {ob.column!r}: row {int(value.isna().idxmax())} is not a number (NaN summaries cannot be compared)")
+    if ((value < 0) | (value > 1)).any():
+        raise ValueError(f"{path}: column {ob.column!r}: row {int(((value < 0) | (value > 1)).idxmax())} is not a share in [0, 1]")
     step = _column(table, ob.step_column, path, "observed.step_column").astype(int) if ob.step_column else pd.Series(-1, index=table.index)
     known = {str(x): x for x in net.units}
     strange = [x for x in unit.tolist() if str(x) not in known]
     if strange:
         where = cal.units.nodes if cal.units else "the scenario's network"
         raise ValueError(f"{path}: column {ob.unit_column!r}: unit {strange[0]} has no network in {where}")
-    out = pd.DataFrame({"unit": [known[str(x)] for x in unit], "step": step.to_numpy(), "value": value.to_numpy(dtype=float)})
-    counted = _counted(cal, net)
-    sizes = pd.Series([net.unit_of[v] for v in net.graph if counted[v]]).value_counts()
-    empty = [x for x in out["unit"] if sizes.get(x, 0) == 0]
-    if empty:
-        raise ValueError(f"{cal.source}: observed.among: unit {empty[0]} has nobody counted, so its share is always NaN")
+    if ob.group is not None:
+        column = ob.group_column or ob.group
+        group = _column(table, column, path, "observed.group_column").astype(str)
+    else:
+        column, group = None, pd.Series([None] * len(table), index=table.index)
+    out = pd.DataFrame({"unit": [known[str(x)] for x in unit], "group": group.to_numpy(dtype=object), "step": step.to_numpy(),
+                        "value": value.to_numpy(dtype=float)})  # fmt: skip
+    out["eligible"] = [eligible.get((u, g), 0) for u, g in zip(out["unit"], out["group"], strict=True)]
+    empty = out.index[out["eligible"] == 0]
+    if len(empty):
+        u, g = out.loc[empty[0], "unit"], out.loc[empty[0], "group"]
+        cell = f"unit {u}" if column is None else f"unit {u}, {column} {g}"
+        raise ValueError(f"{cal.source}: observed.among: {cell} has nobody counted, so its share is always NaN")
+    out["adopters"] = out["value"] * out["eligible"]
     return out
+
+
+def _cell_keys(cal: Calibration, net: Network) -> dict:
+    """(unit, group value as text, or None) of every person whose adoption the shares count."""
+    counted, group = _counted(cal, net), cal.observed.group
+    if group is None:
+        return {v: (net.unit_of[v], None) for v in net.graph if counted[v]}
+    values = nx.get_node_attributes(net.graph, group)
+    if len(values) < len(net.graph):
+        raise ValueError(f"{cal.source}: observed.group: not every person carries {group!r}")
+    return {v: (net.unit_of[v], str(values[v])) for v in net.graph if counted[v]}
 
 
 def _counted(cal: Calibration, net: Network) -> dict:
@@ -386,12 +423,14 @@ class Simulator:
         if seeds is not None:
             self.base["seeding"] = {**{k: v for k, v in (base.get("seeding") or {}).items() if k in ("cost", "behaviours")},
                                     "strategy": "given", "nodes": seeds}  # fmt: skip
-        counted = _counted(cal, net)
-        order = list(G)  # csr_of keeps the graph's node order
-        index = {u: k for k, u in enumerate(units)}
-        self.unit_code = np.array([index[net.unit_of[v]] if counted[v] else -1 for v in order])
-        self.sizes = np.bincount(self.unit_code[self.unit_code >= 0], minlength=len(units)).astype(float)
-        self.cells_unit = np.array([index[u] for u in self.observed["unit"]])
+        if "group" not in self.observed:
+            self.observed = self.observed.assign(group=None)
+        key_of = _cell_keys(cal, net)
+        keys = list(dict.fromkeys(key_of[v] for v in G if v in key_of))  # (unit, group) cells of people counted
+        index = {k: i for i, k in enumerate(keys)}
+        self.person_cell = np.array([index[key_of[v]] if v in key_of else -1 for v in G])  # csr_of keeps G's order
+        self.sizes = np.bincount(self.person_cell[self.person_cell >= 0], minlength=len(keys)).astype(float)
+        self.cells_key = np.array([index[(u, g)] for u, g in zip(self.observed["unit"], self.observed["group"], strict=True)], dtype=int)
         self.cells_step = self.observed["step"].to_numpy()
         self.b = cal.observed.behaviour
         probe = Scenario.model_validate(apply_params(self.base, {p: float(cal.priors[p].scipy().median()) for p in self.paths}))
@@ -405,28 +444,57 @@ class Simulator:
         root = np.random.SeedSequence(cal.seed)
         self.seeds = [int(s.generate_state(1)[0] >> 1) for s in root.spawn(cal.replicates)]  # the same for every particle
         self.values = self.observed["value"].to_numpy(dtype=float)
+        self.moments = None
+        if cal.summary == "moments":
+            from .calibrate_moments import NetworkMoments
+
+            if cal.observed.attribute is None:
+                raise ValueError(f"{cal.source}: summary: 'moments' needs each person's observed state (observed.attribute), not a table of shares")
+            units_index = {u: k for k, u in enumerate(units)}
+            self.moments = NetworkMoments(G, np.array([units_index[key_of[v][0]] if v in key_of else -1 for v in G]), seeds)
+
+    def observed_summary(self) -> np.ndarray:
+        """The data's summary: the cells' (see ``summary``) or the moments of the observed states."""
+        if self.moments is None:
+            return self.summary(self.values)
+        wanted = {str(v) for v in self.cal.observed.values}
+        states = nx.get_node_attributes(self.graph, self.cal.observed.attribute)
+        return self.moments(np.array([str(states[v]) in wanted for v in self.graph]))
+
+    def summaries(self, params: dict) -> np.ndarray:
+        """What ABC compares: the summary of the cells averaged over replicates, or the moments averaged over them."""
+        if self.moments is None:
+            return self.summary(self.simulate(params))
+        try:
+            sc = self.scenario(params)
+        except ValidationError:
+            return np.full(len(self.moments.NAMES), np.nan)
+        return np.mean([self.moments(self.states(sc, s)[0]) for s in self._seeds(params)], axis=0)
 
     def scenario(self, params: dict) -> Scenario:
         return Scenario.model_validate(apply_params(self.base, params))
 
-    def cells(self, sc: Scenario, seed: int) -> np.ndarray:
-        """One run: the simulated value of every observed cell."""
+    def states(self, sc: Scenario, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """One run: each person's final state of the observed behaviour and the step they adopted (graph order)."""
         model = BehaviourModel(sc.model_copy(update={"seed": seed}), graph=self.graph, agents=False, collect=False)
         try:
             model.run(mesa_clock=False)
-            adopted = model.population.adopted[self.b].astype(bool)
-            at = model.population.adopted_at[self.b].copy()
+            return model.population.adopted[self.b].astype(bool), model.population.adopted_at[self.b].copy()
         finally:
             model.release()  # its arrays serve the next run
-        keep = self.unit_code >= 0
-        out = np.empty(len(self.cells_unit))
-        final = np.bincount(self.unit_code[keep], weights=adopted[keep], minlength=len(self.sizes)) / self.sizes
-        out[:] = final[self.cells_unit]
+
+    def cells(self, sc: Scenario, seed: int) -> np.ndarray:
+        """One run: the simulated value of every observed cell."""
+        adopted, at = self.states(sc, seed)
+        keep = self.person_cell >= 0
+        out = np.empty(len(self.cells_key))
+        final = np.bincount(self.person_cell[keep], weights=adopted[keep], minlength=len(self.sizes)) / self.sizes
+        out[:] = final[self.cells_key]
         for step in np.unique(self.cells_step[self.cells_step >= 0]):
             by = adopted & (at <= step) & keep
-            shares = np.bincount(self.unit_code[by], minlength=len(self.sizes)) / self.sizes
+            shares = np.bincount(self.person_cell[by], minlength=len(self.sizes)) / self.sizes
             rows = self.cells_step == step
-            out[rows] = shares[self.cells_unit[rows]]
+            out[rows] = shares[self.cells_key[rows]]
         return out
 
     def simulate(self, params: dict, seeds=None) -> np.ndarray:
@@ -434,11 +502,16 @@ class Simulator:
         try:
             sc = self.scenario(params)
         except ValidationError:
-            return np.full(len(self.cells_unit), np.nan)
-        if seeds is None and not self.cal.common_random_numbers:  # a draw per parameter set, still reproducible
-            entropy = [self.cal.seed, *np.asarray([params[p] for p in self.paths], dtype=np.float64).view(np.uint64).tolist()]
-            seeds = [int(s.generate_state(1)[0] >> 1) for s in np.random.SeedSequence(entropy).spawn(self.cal.replicates)]
-        return np.mean([self.cells(sc, s) for s in (self.seeds if seeds is None else seeds)], axis=0)
+            return np.full(len(self.cells_key), np.nan)
+        return np.mean([self.cells(sc, s) for s in (self._seeds(params) if seeds is None else seeds)], axis=0)
+
+    def _seeds(self, params: dict) -> list[int]:
+        """The replicates' run seeds: the same for every parameter set (common random numbers), or a
+        reproducible draw per parameter set."""
+        if self.cal.common_random_numbers:
+            return self.seeds
+        entropy = [self.cal.seed, *np.asarray([params[p] for p in self.paths], dtype=np.float64).view(np.uint64).tolist()]
+        return [int(s.generate_state(1)[0] >> 1) for s in np.random.SeedSequence(entropy).spawn(self.cal.replicates)]
 
     def summary(self, cells: np.ndarray) -> np.ndarray:
         if self.cal.summary == "mean_sd":

@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from .calibrate import Calibration, Simulator, base_scenario, check_priors, load_calibration, read_observed, read_units
+from .calibrate_likelihood import LikelihoodDistance
 
-__all__ = ["calibrate", "CalibrationResult", "draw_posterior", "posterior_scenarios", "read_posterior", "weighted_quantile", "prepare"]
+__all__ = ["calibrate", "CalibrationResult", "draw_posterior", "posterior_draws", "posterior_runs", "posterior_scenarios", "read_posterior", "weighted_quantile", "prepare"]
 
 
 @dataclass
@@ -92,7 +93,7 @@ def calibrate(calibration, out, resume: bool = False, report=print, scheduler: s
     base, net, observed, fit_units, held_units = prepare(cal)
     sim = Simulator(cal, base, net, observed, fit_units)
     paths = sim.paths
-    pilot = sim.summary(sim.simulate({p: float(cal.priors[p].scipy().median()) for p in paths}))
+    pilot = sim.summaries({p: float(cal.priors[p].scipy().median()) for p in paths})
     if np.isnan(pilot).any():
         raise ValueError(f"{cal.source}: summary: '{cal.summary}' is NaN for the prior's median parameters (cell {int(np.flatnonzero(np.isnan(pilot))[0])})")
     out.mkdir(parents=True, exist_ok=True)
@@ -100,14 +101,16 @@ def calibrate(calibration, out, resume: bool = False, report=print, scheduler: s
     invalid = np.full(len(pilot), 1e3)  # parameters the scenario rejects lie far from any data
 
     def model(parameter):
-        s = sim.summary(sim.simulate({path: float(parameter[k]) for k, path in names.items()}))
+        s = sim.summaries({path: float(parameter[k]) for k, path in names.items()})
         return {"s": invalid if np.isnan(s).any() else s}
 
     prior = pyabc.Distribution(**{k: cal.priors[p].pyabc() for k, p in names.items()})
     distance = {"euclidean": lambda: pyabc.PNormDistance(p=2), "l1": lambda: pyabc.PNormDistance(p=1),
-                "adaptive": lambda: pyabc.AdaptivePNormDistance(p=2)}[cal.distance]()  # fmt: skip
+                "adaptive": lambda: pyabc.AdaptivePNormDistance(p=2),
+                "binomial": lambda: LikelihoodDistance("binomial", sim.sizes[sim.cells_key]),
+                "beta_binomial": lambda: LikelihoodDistance("beta_binomial", sim.sizes[sim.cells_key], cal.overdispersion)}[cal.distance]()  # fmt: skip
     abc = pyabc.ABCSMC(model, prior, distance, population_size=cal.abc.population, sampler=_sampler(cal, scheduler))
-    observed_summary = {"s": sim.summary(sim.values)}
+    observed_summary = {"s": sim.observed_summary()}
     handler, logger = _Progress(report), logging.getLogger("ABC")
     saved = logger.handlers[:], logger.level, logger.propagate
     logger.handlers, logger.propagate = [handler], False  # our one line per generation instead of pyabc's log
@@ -128,7 +131,7 @@ def calibrate(calibration, out, resume: bool = False, report=print, scheduler: s
     finally:
         logger.handlers, logger.level, logger.propagate = saved
         if db_file.exists():
-            _write_posterior(pyabc.History("sqlite:///" + str(db_file.resolve()), _id=1), names, out)
+            _write_posterior(pyabc.History("sqlite:///" + str(db_file.resolve()), _id=1), names, out, cal)
     posterior = pd.read_parquet(out / "posterior.parquet")
     predictive = _predictive(cal, base, net, observed, fit_units, held_units, posterior)
     predictive.to_parquet(out / "predictive.parquet", index=False)
@@ -176,14 +179,26 @@ class _Progress(logging.Handler):
             self.handleError(record)
 
 
-def _write_posterior(history, names: dict, out: Path) -> None:
+def _write_posterior(history, names: dict, out: Path, cal: Calibration) -> None:
     if history.max_t < 0:
         return
-    frame, weights = history.get_distribution(m=0, t=history.max_t)
-    posterior = pd.DataFrame({names[k]: frame[k].to_numpy() for k in names})
-    posterior["weight"] = weights / weights.sum()
+    posterior, summaries = final_population(history, names)
+    if cal.abc.adjust == "regression":
+        from .calibrate_adjust import regression_adjust
+
+        posterior.to_parquet(out / "posterior_unadjusted.parquet", index=False)
+        posterior = regression_adjust(posterior, summaries, history.observed_sum_stat()["s"], cal.priors)
     posterior.to_parquet(out / "posterior.parquet", index=False)
     history.get_all_populations().to_csv(out / "generations.csv", index=False)
+
+
+def final_population(history, names: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """The last generation: its parameters (one column per dotted path) and weights, and each particle's summaries."""
+    particles = [p for p in history.get_population(history.max_t).particles if p is not None]
+    posterior = pd.DataFrame({path: [float(p.parameter[k]) for p in particles] for k, path in names.items()})
+    weights = np.array([p.weight for p in particles], dtype=float)
+    posterior["weight"] = weights / weights.sum()
+    return posterior, np.array([np.asarray(p.sum_stat["s"], float) for p in particles])
 
 
 def draw_posterior(posterior: pd.DataFrame, n: int, rng: np.random.Generator) -> list[dict]:
@@ -208,11 +223,27 @@ def read_posterior(directory) -> pd.DataFrame:
     return posterior
 
 
+def posterior_draws(scenario, posterior: pd.DataFrame, replicates: int) -> list[dict]:
+    """The parameters of each replicate, drawn from the posterior by the scenario's seed alone.
+
+    Examples
+    --------
+    >>> from model import Scenario
+    >>> sc = Scenario.model_validate({"seed": 3, "behaviours": [{"name": "x", "rule": "independent_cascade"}]})
+    >>> post = pd.DataFrame({"behaviours.0.p": [0.1, 0.2], "weight": [0.0, 1.0]})
+    >>> posterior_draws(sc, post, 2)
+    [{'behaviours.0.p': 0.2}, {'behaviours.0.p': 0.2}]
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(scenario.seed, spawn_key=(11,)))
+    return draw_posterior(posterior, replicates, rng)
+
+
 def posterior_scenarios(scenario, posterior: pd.DataFrame, replicates: int) -> list:
     """One scenario per replicate: parameters drawn from the posterior, the replicate's usual seed.
 
-    Draws depend only on the scenario's seed, so strategies compared on the same scenario get the
-    same parameters replicate by replicate (paired), and intervals carry parameter uncertainty too.
+    Draws depend only on the scenario's seed, so strategies compared on the same scenario (and a
+    programme and its doing-nothing arm) get the same parameters replicate by replicate (paired),
+    and intervals carry parameter uncertainty too.
     """
     from model import Scenario
     from model.scenario import validate
@@ -220,10 +251,9 @@ def posterior_scenarios(scenario, posterior: pd.DataFrame, replicates: int) -> l
     from .experiment import apply_params
     from .replicates import replicate_seed
 
-    rng = np.random.default_rng(np.random.SeedSequence(scenario.seed, spawn_key=(11,)))
     base = scenario.model_dump(exclude_none=True)
     out = []
-    for r, params in enumerate(draw_posterior(posterior, replicates, rng)):
+    for r, params in enumerate(posterior_draws(scenario, posterior, replicates)):
         try:
             data = apply_params(base, params)
         except ValueError as exc:
@@ -231,6 +261,27 @@ def posterior_scenarios(scenario, posterior: pd.DataFrame, replicates: int) -> l
         data["seed"] = replicate_seed(scenario.seed, r)
         out.append(validate(Scenario, data, source="posterior.parquet"))
     return out
+
+
+def posterior_runs(scenario, posterior: pd.DataFrame, replicates: int, graph=None, on_done=None, arm=None) -> list:
+    """``replicates`` runs of ``scenario`` on one network, each with its parameters drawn from the posterior.
+
+    What ``compare``, ``run`` and the economics use with ``--posterior`` (one process). ``arm``
+    turns each drawn scenario into the one to run (e.g. ``programme.doing_nothing``: the
+    counterfactual keeps the replicate's drawn parameters and seed). ``on_done(result)`` after each.
+    """
+    from model import simulate
+
+    from .replicates import build_graph
+
+    if graph is None:
+        graph = build_graph(scenario)
+    results = []
+    for drawn in posterior_scenarios(scenario, posterior, replicates):
+        results.append(simulate(drawn if arm is None else arm(drawn), graph=graph))
+        if on_done is not None:
+            on_done(results[-1])
+    return results
 
 
 def _predictive(cal, base, net, observed, fit_units, held_units, posterior) -> pd.DataFrame:

@@ -29,13 +29,18 @@ def run(
     out: Annotated[Path | None, typer.Option(help="folder for time series (Parquet, CSV) and summary.json")] = None,
     max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="processes running replicates (default: one per core); results do not depend on it")] = None,
+    posterior: Annotated[
+        Path | None, typer.Option(help="calibration folder: each replicate draws its parameters from posterior.parquet (one process)")
+    ] = None,
 ):
     """Run one scenario; print final adoption per behaviour and group.
 
     A scenario with a programme (interventions, seeds or [economics]) is also run against doing
     nothing, with the same replicate seeds, and its economics, inequality and tipping tables are
     printed; --out also writes economics.parquet (one row per replicate), from which the economics
-    table is computed. One replicate prints no interval.
+    table is computed. One replicate prints no interval. With --posterior, each replicate's
+    parameters are drawn from a calibration (the same for the programme and doing nothing), so the
+    intervals carry parameter uncertainty as well as chance.
     """
     from model import Scenario
 
@@ -47,17 +52,28 @@ def run(
         limit_memory(max_memory)
         sc = Scenario.from_toml(scenario)
         programme = is_programme(sc)
+        drawn_from = None
+        if posterior is not None:
+            from .calibrate_abc import posterior_scenarios, read_posterior
+
+            drawn_from = read_posterior(posterior)
+            posterior_scenarios(sc, drawn_from, replicates)  # every draw checked before any run
         with progress() as bar:
             task = bar.add_task("building network", total=replicates * (2 if programme else 1), status="")
             graph = build_graph(sc)
             bar.update(task, description="running")
             if programme:
-                appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task), workers=default_workers(workers))
+                appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task), workers=default_workers(workers),
+                                     posterior=drawn_from)  # fmt: skip
                 results = appraisal.runs
+            elif drawn_from is not None:
+                from .calibrate_abc import posterior_runs
+
+                results = posterior_runs(sc, drawn_from, replicates, graph=graph, on_done=lambda r: bar.advance(task))
             else:
                 results = run_replicates(sc, replicates, graph=graph, workers=default_workers(workers), on_done=lambda r: bar.advance(task))
         summary = summarise_finals(results)
-        runs = f"{replicates} run{'s' if replicates > 1 else ''}"
+        runs = f"{replicates} run{'s' if replicates > 1 else ''}" + (f", parameters drawn from {posterior}" if posterior is not None else "")
         console.print(finals_table(summary, f"final adoption, {runs} of {scenario.name}"))
         if programme:
             if out is not None:  # the printed table is computed from economics.parquet, as written

@@ -75,16 +75,11 @@ def compare_strategies(
 
 
 def _posterior_runs(scenarios, runs, strategies, posterior, replicates, graph, done):
-    """``compare_strategies`` with parameters drawn per replicate (``calibrate_abc.posterior_scenarios``)."""
-    from model import simulate
-
-    from .calibrate_abc import posterior_scenarios
+    """``compare_strategies`` with parameters drawn per replicate (``calibrate_abc.posterior_runs``)."""
+    from .calibrate_abc import posterior_runs
 
     for name, sc in scenarios.items():
-        runs[name] = []
-        for drawn in posterior_scenarios(sc, posterior, replicates):
-            runs[name].append(simulate(drawn, graph=graph))
-            done(name, runs[name][-1])
+        runs[name] = posterior_runs(sc, posterior, replicates, graph=graph, on_done=lambda result, name=name: done(name, result))
     return {name: runs[name] for name in strategies}
 
 

@@ -122,25 +122,39 @@ def economics_rows(valued: list, runs: list[Result]) -> pd.DataFrame:
     return table
 
 
-def appraise(scenario: Scenario, replicates: int, graph=None, on_done=None, workers: int = 1) -> Appraisal:
+def appraise(scenario: Scenario, replicates: int, graph=None, on_done=None, workers: int = 1, posterior=None) -> Appraisal:
     """Run ``scenario`` and doing nothing ``replicates`` times with paired seeds; value and tabulate them.
 
     ``workers`` processes run the replicates (``run_replicates``); the results do not depend on it.
+    With ``posterior`` (a calibration's weighted sample, ``calibrate_abc.read_posterior``) each
+    replicate draws its parameters from it, the same for the programme and its doing-nothing arm
+    (``calibrate_abc.posterior_runs``, one process), so the intervals carry parameter uncertainty as
+    well as chance; the table gets one column per drawn dotted path.
     """
     if graph is None:
         graph = build_graph(scenario)
     spec = scenario.economics or economics.EconomicsSpec()
     valued_scenario, graph = _with_classes(scenario, graph, spec)
-    runs = run_replicates(valued_scenario, replicates, graph=graph, on_done=on_done, workers=workers)
-    baselines = run_replicates(doing_nothing(valued_scenario), replicates, graph=graph, on_done=on_done, workers=workers)
+    if posterior is None:
+        runs = run_replicates(valued_scenario, replicates, graph=graph, on_done=on_done, workers=workers)
+        baselines = run_replicates(doing_nothing(valued_scenario), replicates, graph=graph, on_done=on_done, workers=workers)
+    else:
+        from .calibrate_abc import posterior_draws, posterior_runs
+
+        runs = posterior_runs(valued_scenario, posterior, replicates, graph=graph, on_done=on_done)
+        baselines = posterior_runs(valued_scenario, posterior, replicates, graph=graph, on_done=on_done, arm=doing_nothing)
     valued = [
         economics.from_result(r, b, spec.draw(r.scenario.seed)) for r, b in zip(runs, baselines, strict=True)
     ]
     runs, baselines = [_without_classes(r) for r in runs], [_without_classes(b) for b in baselines]
     table = economics_rows(valued, runs)
+    if posterior is not None:
+        table = pd.concat([table, pd.DataFrame(posterior_draws(valued_scenario, posterior, replicates))], axis=1)
     population = runs[0].group_sizes["all"]
     horizon_years = scenario.steps * scenario.weeks_per_step / 52.0
     metadata = {**spec.metadata(horizon_years), "population": str(population), "replicates": str(replicates)}
+    if posterior is not None:
+        metadata["posterior"] = ",".join(c for c in posterior.columns if c != "weight")
     summary = summary_of(table, metadata)
     summary.attrs["verdicts"] = pd.Series([v.verdict for v in valued]).value_counts().to_dict()
     summary.attrs["metadata"] = metadata

@@ -206,7 +206,10 @@ def estimate(scenario, graph=None, *, agents: bool = False, base_dir: Path | Non
     """
     if graph is None:
         people, ties = network_size(scenario.network, base_dir)
-        networkx = not scenario.network.arrays
+        from .specs import ties_suffice
+
+        # an edge list read for a run that needs only the ties goes straight into arrays (NetworkSpec.build)
+        networkx = not (scenario.network.arrays or (not agents and scenario.network.reads_into_arrays and ties_suffice(scenario)))
     else:
         people = graph.n if hasattr(graph, "indptr") else len(graph)
         ties, networkx = 0, False  # already in memory

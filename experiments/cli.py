@@ -49,7 +49,7 @@ def run(
         programme = is_programme(sc)
         with progress() as bar:
             task = bar.add_task("building network", total=replicates * (2 if programme else 1), status="")
-            graph = build_graph(sc)
+            graph = build_graph(sc, ties_only=True)  # an edge list straight into arrays when the runs need only ties
             bar.update(task, description="running")
             if programme:
                 appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task), workers=default_workers(workers))

@@ -282,8 +282,11 @@ STRATEGY_CASES = [
 def test_a_run_on_an_edge_list_is_the_same_on_arrays_as_through_networkx(tmp_path, strategy, options, behaviour):
     """The run reads the file straight into arrays (no networkx graph) and gives bit for bit what the
     networkx route gives: final shares, every round, the seeds and their cost."""
+    import networkx as nx
+
     import networks
     from model import BehaviourModel, Scenario, simulate
+    from model.simulate import build_graph
 
     rng = np.random.default_rng(3)
     source, target = _ties(rng, 1_500, 400, offset=10)
@@ -294,10 +297,12 @@ def test_a_run_on_an_edge_list_is_the_same_on_arrays_as_through_networkx(tmp_pat
         "seed": 5, "steps": 15, "network": {"kind": "file", "path": str(path)},
         "behaviours": [{"name": "a", **behaviour}], "seeding": {"strategy": strategy, "count": 3, **options},
     })
-    model = BehaviourModel(sc, agents=False, collect=False)
+    model = BehaviourModel(sc, agents=False, collect=False, ties_only=True)
     assert model.graph is None and isinstance(model.csr, networks.CSR)  # no networkx graph was built
     assert (model.csr.weights is not None) == ("weight" in behaviour)
-    on_arrays, through_networkx = simulate(sc), simulate(sc, graph=networks.load(path))
+    csr = build_graph(sc, ties_only=True)  # what `wellspread run` builds
+    assert isinstance(csr, networks.CSR) and isinstance(build_graph(sc), nx.Graph)  # networkx unless asked
+    on_arrays, through_networkx = simulate(sc, graph=csr), simulate(sc, graph=networks.load(path))
     assert on_arrays.final == through_networkx.final
     assert np.array_equal(on_arrays.history, through_networkx.history)
     assert np.array_equal(on_arrays.seeds, through_networkx.seeds) and on_arrays.cost == through_networkx.cost
@@ -311,9 +316,40 @@ def test_runs_that_read_more_than_ties_keep_the_networkx_graph(tmp_path):
     path.write_text("1 2\n2 3\n3 4\n4 1\n")
     base = {"seed": 1, "steps": 3, "network": {"kind": "file", "path": str(path)}, "behaviours": [{"name": "a", "rule": "sis"}]}
     ties = Scenario.model_validate(base)
-    assert not estimate(ties).networkx and estimate(ties, agents=True).networkx
+    assert not estimate(ties, ties_only=True).networkx and estimate(ties).networkx
+    assert BehaviourModel(ties, agents=False, collect=False, ties_only=True).graph is None
     for change in ({"engine": "python"}, {"seeding": {"strategy": "community", "count": 1}},
                    {"seeding": {"strategy": "degree", "count": 1, "cost": 2.0}}):
         sc = Scenario.model_validate({**base, **change})
-        assert BehaviourModel(sc, agents=sc.engine == "python", collect=False).graph is not None, change
-        assert estimate(sc).networkx, change
+        assert BehaviourModel(sc, agents=False, collect=False, ties_only=True).graph is not None, change
+
+
+
+def test_compare_max_memory_refuses_before_it_starts(tmp_path):
+    """``wellspread compare --max-memory`` as ``run``: sized before anything is built, one line naming
+    the file, exit 2, no output folder; a size it cannot read is refused by name."""
+    import os
+
+    from tests.edge_cases import BASE, run_cli
+
+    path, other = tmp_path / "s.toml", tmp_path / "t.toml"
+    path.write_text(BASE)
+    other.write_text(BASE.replace("count = 3", "count = 4"))
+    saved = os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+    try:
+        for args, named in ((["compare", str(path)], path), (["compare", str(path), str(other)], path)):
+            os.environ.pop("WELLSPREAD_MAX_MEMORY", None)  # the CLI hands it on by environment
+            code, lines = run_cli([*args, "--max-memory", "1MB", "--replicates", "2", "--out", str(tmp_path / "out")])
+            assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {named}: "), lines
+            assert "the run needs about" in lines[0] and "--max-memory" in lines[0]
+            assert not (tmp_path / "out").exists()
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        code, lines = run_cli(["compare", str(path), "--max-memory", "lots"])
+        assert code == 2 and len(lines) == 1 and "--max-memory" in lines[0]
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        code, lines = run_cli(["compare", str(path), "--max-memory", "8GB", "--replicates", "2"])
+        assert code == 0, lines  # within the limit it runs
+    finally:
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        if saved is not None:
+            os.environ["WELLSPREAD_MAX_MEMORY"] = saved

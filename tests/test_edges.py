@@ -353,3 +353,28 @@ def test_compare_max_memory_refuses_before_it_starts(tmp_path):
         os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
         if saved is not None:
             os.environ["WELLSPREAD_MAX_MEMORY"] = saved
+
+
+def test_the_dashboard_uses_the_command_lines_error_boundary(tmp_path):
+    """The page's lines come from ``experiments.userio`` (the CLI's boundary): the same one line, the
+    same split between a user's error and a bug; an upload is named by its own name, never the
+    server's path; no dashboard module formats an exception itself."""
+    import networks
+    from dashboards.export import load_scenario_file
+    from dashboards.messages import user_message
+    from dashboards.state import UPLOAD_DIR, read_upload
+    from experiments.userio import user_line
+
+    for exc in (ValueError("steps:\n must be at least 1"), MemoryError(), RecursionError("deep"), OverflowError("big"),
+                KeyError("x"), networks.NetworkError("net.edgelist: empty file")):
+        line = user_message(exc, "s.toml")
+        assert line == user_line(exc, "s.toml") and "\n" not in line and line.startswith("s.toml: "), line
+    assert "internal error (KeyError" in user_message(KeyError("x")) and "a number is too large" in user_message(OverflowError("x"))
+    path, message = read_upload({"name": "x.edgelist", "data": b"1 2\n1 2 3 4\n"})
+    assert path is None and message == "x.edgelist: line 2: expected 'source target [weight]', got 4 field(s)", message
+    assert str(UPLOAD_DIR) not in message
+    draft, message = load_scenario_file("bad.toml", b"steps = [[\n")
+    assert draft is None and message.startswith("bad.toml: ") and "\n" not in message and "/tmp" not in message, message
+    for source in (Path(__file__).resolve().parent.parent / "dashboards").glob("*.py"):
+        text = source.read_text()
+        assert "__name__}: {exc" not in text and "str(exc).replace" not in text, source.name

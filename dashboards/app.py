@@ -17,6 +17,7 @@ import solara
 from dashboards.compare import Compare
 from dashboards.explore import Explore
 from dashboards.info import Info
+from dashboards.messages import user_message
 from dashboards.state import Session
 from dashboards.sweeps import Sweeps
 
@@ -61,7 +62,7 @@ def initial_session() -> Session:
             return Session(draft_from_toml(path))
         except ScenarioError as exc:
             session = Session()
-            session.start_note = f"WELLSPREAD_SCENARIO not used: {exc}"
+            session.start_note = f"WELLSPREAD_SCENARIO not used: {user_message(exc, path)}"
             return session
     return Session()
 

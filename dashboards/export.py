@@ -15,6 +15,7 @@ import solara
 
 from model import Scenario, ScenarioError
 
+from .messages import user_message
 from .state import Session, to_bytes_csv, to_bytes_parquet
 
 __all__ = ["ScenarioLink", "scenario_query", "draft_from_query", "ScenarioExport", "ScenarioImport", "TableDownloads", "scenario_toml", "load_scenario_file", "draft_from_toml"]
@@ -116,7 +117,7 @@ def load_scenario_file(name: str, data: bytes) -> tuple[dict | None, str]:
         try:
             draft = draft_from_toml(path)
         except ScenarioError as exc:
-            return None, str(exc).replace(str(path), name)
+            return None, user_message(exc, path, shown=name)
     return draft, f"{name}: loaded"
 
 

@@ -20,6 +20,7 @@ import networks
 from model.rules import RULES, help_text
 
 from .labels import STRATEGY_LABELS, kind_label, plain, strategy_label
+from .messages import user_message
 from .state import UPLOAD_LIMIT, Session, read_upload
 
 __all__ = ["ScenarioEditor", "NetworkEditor", "BehavioursEditor", "SeedingEditor", "RunEditor", "ParamInput",
@@ -656,7 +657,7 @@ def OtherSettingsEditor(session: Session):
         try:
             data = tomllib.loads(new or "")
         except tomllib.TOMLDecodeError as exc:
-            problem.value = f"not valid TOML: {exc}"
+            problem.value = user_message(ValueError(f"not valid TOML ({exc})"), "other settings")
             return
         unknown = [k for k in data if k in FORM_KEYS]
         if unknown:

@@ -81,7 +81,7 @@ def check_fields(draft: dict) -> tuple[Scenario | None, tuple[tuple, str] | None
     except ValidationError as exc:
         return None, _most_specific(exc)
     except Exception as exc:  # pragma: no cover - anything the schema did not foresee
-        return None, ((), f"{type(exc).__name__}: {exc}")
+        return None, ((), user_message(exc))
     outside = _outside_roots(scenario)
     if outside:
         return None, (("network", "path"), outside)
@@ -241,12 +241,9 @@ def read_upload(file_info: dict, limit: int | None = None) -> tuple[Path | None,
     try:
         # the project's reader: every problem is a NetworkError naming it; text (unpacked) bounded by memory
         G = networks.load(path, max_text=UPLOAD_MEMORY // TEXT_EXPANSION)
-    except networks.NetworkError as exc:
+    except Exception as exc:  # a NetworkError naming the file, or a reader bug, which must not take the page down
         _discard(path)
-        return None, str(exc).replace(str(path), name)
-    except Exception as exc:  # a reader bug must not take the page down
-        _discard(path)
-        return None, f"{name}: cannot read this file ({type(exc).__name__}: {exc})"
+        return None, user_message(exc, path, shown=name)
     return path, f"{name}: {G.number_of_nodes():,} people, {G.number_of_edges():,} ties"
 
 

@@ -198,7 +198,7 @@ class SweepRun:
             name = name or data.get("name") or "dashboard-sweep"
             out = results_folder(name, self.root)
         except ValueError as exc:
-            self._set(self.sweep, error=str(exc))
+            self._set(self.sweep, error=user_message(exc))
             return None
         data = {**data, "name": name}
         self._set(self.sweep, status="starting", fraction=0.0, line="", error=None, out=str(out))
@@ -331,7 +331,7 @@ def SweepBuilder(session: Session, sr: SweepRun):
     try:
         results_folder(name.value, sr.root)
     except ValueError as exc:
-        problems["name"] = str(exc)
+        problems["name"] = user_message(exc)
     vary = {}
     for i, row in enumerate(rows.value):
         values = _values(row["values"])

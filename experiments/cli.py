@@ -60,7 +60,7 @@ def run(
             posterior_scenarios(sc, drawn_from, replicates)  # every draw checked before any run
         with progress() as bar:
             task = bar.add_task("building network", total=replicates * (2 if programme else 1), status="")
-            graph = build_graph(sc)
+            graph = build_graph(sc, ties_only=True)  # an edge list straight into arrays when the runs need only ties
             bar.update(task, description="running")
             if programme:
                 appraisal = appraise(sc, replicates, graph=graph, on_done=lambda r: bar.advance(task), workers=default_workers(workers),

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from .cli import app
-from .userio import console, fail, progress, user_errors
+from .userio import MAX_MEMORY_HELP, console, fail, limit_memory, progress, user_errors
 
 DEFAULT_STRATEGIES = "random,degree"
 
@@ -25,6 +25,7 @@ def compare(
     posterior: Annotated[
         Path | None, typer.Option(help="calibration folder: each replicate draws its parameters from posterior.parquet")
     ] = None,
+    max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
 ):
     """Compare targeting strategies on one scenario, or whole scenarios (programmes) side by side.
 
@@ -43,10 +44,11 @@ def compare(
             fail("--posterior: give one scenario file with it")
         if strategies is not None:
             fail("--strategies compares strategies on one scenario; give one scenario file with it")
-        return compare_scenarios(scenarios, replicates, out)
+        return compare_scenarios(scenarios, replicates, out, max_memory)
     scenario = scenarios[0]
     strategies = strategies or DEFAULT_STRATEGIES
     with user_errors(scenario):
+        limit_memory(max_memory)  # each run is sized against it before anything is built
         names = [s.strip() for s in strategies.split(",") if s.strip()]
         unknown = [s for s in names if s not in STRATEGIES]
         if not names or unknown:
@@ -59,7 +61,7 @@ def compare(
             drawn_from = read_posterior(posterior)
         with progress() as bar:
             task = bar.add_task("building network", total=None, status="")
-            graph = build_graph(sc)
+            graph = build_graph(sc, ties_only=_ties_suffice_for(sc, names))
             bar.remove_task(task)
             tasks = {name: bar.add_task(name, total=replicates, status="") for name in dict.fromkeys(names)}
             runs = compare_strategies(
@@ -70,12 +72,21 @@ def compare(
                 if isinstance(results, StrategyFailed):
                     bar.update(tasks[name], status="[red]could not run")
         table = comparison_table(runs, tip=tip)
-        console.print(render(table, f"{scenario.name}: {replicates} runs per strategy, n = {graph.number_of_nodes():,}"))
+        people = graph.n if hasattr(graph, "indptr") else graph.number_of_nodes()  # a CSR when built as arrays
+        console.print(render(table, f"{scenario.name}: {replicates} runs per strategy, n = {people:,}"))
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             table.to_csv(out / "comparison.csv", index=False)
             for path in [out / "comparison.csv", *plot_comparison(runs, table, out)]:
                 console.print(f"wrote {path}")
+
+
+def _ties_suffice_for(sc, names: list[str]) -> bool:
+    """Do the runs of every strategy compared need only the network's ties (then an edge-list file
+    is read straight into arrays)? Community, group and organisation need a networkx graph."""
+    from model.specs import ties_suffice
+
+    return all(ties_suffice(sc.model_copy(update={"seeding": sc.seeding.model_copy(update={"strategy": name})})) for name in names)
 
 
 def interval_text(row) -> str:
@@ -109,7 +120,7 @@ def render(table, title: str) -> Table:
     return t
 
 
-def compare_scenarios(paths: list[Path], replicates: int, out: Path | None) -> None:
+def compare_scenarios(paths: list[Path], replicates: int, out: Path | None, max_memory: str | None = None) -> None:
     """Several programmes side by side, each against doing nothing, with paired replicate seeds."""
     import pandas as pd
 
@@ -119,6 +130,7 @@ def compare_scenarios(paths: list[Path], replicates: int, out: Path | None) -> N
     from .tables import economics_table, number
 
     with user_errors():
+        limit_memory(max_memory)
         loaded = [Scenario.from_toml(p) for p in paths]
         rows, appraisals = [], {}
         with progress() as bar:

@@ -30,13 +30,26 @@ class Interrupted(KeyboardInterrupt):
         self.message = message
 
 
-def error_line(exc: BaseException, source=None) -> str:
+def error_line(exc: BaseException, source=None, *, shown: str | None = None) -> str:
     """One line for a user error: ``<source>: <field>: <problem>``, the source named once.
 
     Messages of errors raised while a file was read, validated or run name the file first; one that
-    does not (a generator's "network kind 'x': m must be ...") gets the file put in front.
+    does not (a generator's "network kind 'x': m must be ...") gets the file put in front. ``shown``
+    names the source instead of its path (the dashboard shows an upload's own name, never the
+    server's folder).
+
+    Examples
+    --------
+    >>> error_line(ValueError("/srv/up/ab12/x.edgelist: line 3: expected 'source target [weight]'"),
+    ...            "/srv/up/ab12/x.edgelist", shown="x.edgelist")
+    "x.edgelist: line 3: expected 'source target [weight]'"
+    >>> error_line(OverflowError("int too large"), "s.toml")
+    's.toml: a number is too large (int too large)'
     """
     message = " ".join(str(exc).split()) or type(exc).__name__
+    if source is not None and shown is not None:
+        message = message.replace(str(source), shown)
+        source = shown
     if isinstance(exc, MemoryError):
         message = f"not enough memory ({message}); use a smaller network, fewer rounds or fewer runs"
     elif isinstance(exc, RecursionError):
@@ -48,6 +61,25 @@ def error_line(exc: BaseException, source=None) -> str:
         if not message.startswith(name):
             message = f"{name}: {message}"
     return message
+
+
+def user_line(exc: BaseException, source=None, *, shown: str | None = None) -> str:
+    """The one line a person is shown for ``exc``, wherever it surfaces (command line, sweep driver,
+    dashboard): a user error (``USER_ERRORS``, ``TOO_LARGE``) as ``error_line``; anything else as an
+    internal error to report.
+
+    Examples
+    --------
+    >>> user_line(ValueError("steps: must be at least 1"), "s.toml")
+    's.toml: steps: must be at least 1'
+    >>> user_line(KeyError("x"))
+    "internal error (KeyError: 'x'); please report it (WELLSPREAD_DEBUG=1 shows the traceback)"
+    """
+    if isinstance(exc, USER_ERRORS + TOO_LARGE):
+        return error_line(exc, source, shown=shown)
+    where = f"{shown or source}: " if source is not None else ""
+    return (f"{where}internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+            "please report it (WELLSPREAD_DEBUG=1 shows the traceback)")
 
 
 def say(line: str) -> None:
@@ -79,9 +111,7 @@ def user_errors(source=None):
     except Exception as exc:
         if os.environ.get("WELLSPREAD_DEBUG"):
             raise
-        where = f"{source}: " if source is not None else ""
-        say(f"error: {where}internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
-            "please report it (WELLSPREAD_DEBUG=1 shows the traceback)")
+        say(f"error: {user_line(exc, source)}")
         raise typer.Exit(1) from None
 
 

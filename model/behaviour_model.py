@@ -35,6 +35,7 @@ from .rng import derive_key
 from .rules import RULES
 from .scenario import Scenario, ScenarioError
 from .seeding import SeedPlan, plan_seeds
+from .specs import tie_weight, ties_suffice
 from .timeline import Timeline
 
 __all__ = ["BehaviourModel"]
@@ -156,6 +157,7 @@ class BehaviourModel(mesa.Model):
         collect: bool = True,
         rng=None,
         scenario=None,
+        ties_only: bool = False,
         **params,
     ):
         spec, rng = _spec_and_rng(spec, scenario, rng)
@@ -173,9 +175,13 @@ class BehaviourModel(mesa.Model):
             import numba
 
             numba.set_num_threads(min(scenario.threads, numba.config.NUMBA_NUM_THREADS))
-        resources.check(scenario, graph, agents=agents)  # refuse what cannot fit before building anything
+        # ties_only: an edge-list file goes straight into arrays, no networkx graph, when nothing else is read
+        ties_only = ties_only and graph is None and not agents and ties_suffice(scenario)
+        resources.check(scenario, graph, agents=agents, ties_only=ties_only)  # refuse what cannot fit before building anything
         if graph is None:
-            graph = scenario.network.build(seed=int(stream(Stream.NETWORK).generate_state(1)[0] >> 1))
+            graph = scenario.network.build(
+                seed=int(stream(Stream.NETWORK).generate_state(1)[0] >> 1), ties_only=ties_only, weight=tie_weight(scenario)
+            )
         if isinstance(graph, networks.CSR):  # built as arrays: a networkx view only if agents need one
             self.csr = graph
             graph = graph.to_networkx() if agents else None

@@ -192,8 +192,9 @@ def added_ties(scenario, people: int) -> int:
     return min(total, room)
 
 
-def estimate(scenario, graph=None, *, agents: bool = False, base_dir: Path | None = None) -> Estimate:
-    """The sizes of one run of ``scenario`` (on ``graph`` when it is already built).
+def estimate(scenario, graph=None, *, agents: bool = False, base_dir: Path | None = None, ties_only: bool = False) -> Estimate:
+    """The sizes of one run of ``scenario`` (on ``graph`` when it is already built; ``ties_only``: an
+    edge-list file is to be read straight into arrays, see ``NetworkSpec.build``).
 
     Examples
     --------
@@ -206,7 +207,7 @@ def estimate(scenario, graph=None, *, agents: bool = False, base_dir: Path | Non
     """
     if graph is None:
         people, ties = network_size(scenario.network, base_dir)
-        networkx = not scenario.network.arrays
+        networkx = not (scenario.network.arrays or (ties_only and scenario.network.reads_into_arrays))
     else:
         people = graph.n if hasattr(graph, "indptr") else len(graph)
         ties, networkx = 0, False  # already in memory
@@ -222,9 +223,9 @@ def estimate(scenario, graph=None, *, agents: bool = False, base_dir: Path | Non
     )
 
 
-def check(scenario, graph=None, *, agents: bool = False, base_dir: Path | None = None) -> Estimate:
+def check(scenario, graph=None, *, agents: bool = False, base_dir: Path | None = None, ties_only: bool = False) -> Estimate:
     """``estimate`` the run and raise ``ResourceError`` if it cannot fit; returns the estimate."""
-    e = estimate(scenario, graph, agents=agents, base_dir=base_dir)
+    e = estimate(scenario, graph, agents=agents, base_dir=base_dir, ties_only=ties_only)
     if e.rounds > MAX_ROUNDS:
         raise ResourceError(f"steps: {e.rounds:,} rounds; a run has at most {MAX_ROUNDS:,}")
     if e.bytes > SMALL or os.environ.get(MEMORY_ENV):

@@ -128,10 +128,14 @@ def simulate(scenario: Scenario | dict, graph: nx.Graph | None = None) -> Result
         model.release()
 
 
-def build_graph(scenario: Scenario):
+def build_graph(scenario: Scenario, *, ties_only: bool = False):
     """The network ``scenario`` builds from its own seed: the one its runs share in ``Replicates``
-    (a networkx graph, or the ``networks.CSR`` of a network built as arrays)."""
-    model = BehaviourModel(scenario, agents=False, collect=False, rng=scenario.seed)  # its own seed, set or not
+    (a networkx graph, or the ``networks.CSR`` of a network built as arrays).
+
+    ``ties_only``: every run on it needs only the ties (``model.specs.ties_suffice``), so an edge-list
+    file is read straight into a ``networks.CSR``, without a networkx graph (``NetworkSpec.build``).
+    """
+    model = BehaviourModel(scenario, agents=False, collect=False, rng=scenario.seed, ties_only=ties_only)  # its own seed, set or not
     graph = model.graph if model.graph is not None else model.csr  # networks built as arrays have no graph
     model.release()
     return graph

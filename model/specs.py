@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 import networks
 
-__all__ = ["NetworkSpec", "SeedingSpec", "Phase", "CostByDegree"]
+__all__ = ["NetworkSpec", "SeedingSpec", "Phase", "CostByDegree", "ties_suffice", "tie_weight"]
 
 
 class NetworkSpec(BaseModel):
@@ -54,8 +54,13 @@ class NetworkSpec(BaseModel):
                 )
         return self
 
-    def build(self, seed: int, base_dir: Path | None = None):
-        """The graph this spec describes (a ``networks.CSR`` when ``arrays``; raises networks.NetworkError)."""
+    def build(self, seed: int, base_dir: Path | None = None, *, ties_only: bool = False, weight: str | None = None):
+        """The graph this spec describes (a ``networks.CSR`` when ``arrays``; raises networks.NetworkError).
+
+        ``ties_only``: the caller needs the ties alone (see ``ties_suffice``), so an edge-list file is
+        read straight into a ``networks.CSR`` carrying ``weight`` as tie weights
+        (``networks.io.load_arrays``: the arrays ``to_csr`` would give, without a networkx graph).
+        """
         if self.arrays:
             from networks.arrays import generate_arrays
 
@@ -64,12 +69,65 @@ class NetworkSpec(BaseModel):
             path = Path(self.path)
             if base_dir is not None and not path.is_absolute():
                 path = base_dir / path
+            if ties_only and self.reads_into_arrays:
+                from networks.io import load_arrays
+
+                options = {k: v for k, v in self.params.items() if k != "weight"}  # an edge list's only weight is checked anyway
+                csr = load_arrays(path, weight=weight, **options)
+                if csr is not None:
+                    return csr
             return networks.load(path, **self.params)
         if self.kind == "dataset":
             from networks import datasets
 
             return datasets.dataset(self.name, **self.params)
         return networks.generate(self.kind, n=self.n, seed=seed, **self.params)
+
+
+    @property
+    def reads_into_arrays(self) -> bool:
+        """A file network that ``build(ties_only=True)`` reads straight into arrays: an edge list,
+        read undirected, without a node table."""
+        if self.kind != "file" or self.arrays or not self.path:
+            return False
+        params = self.params
+        if params.get("directed") or params.get("nodes") is not None or not isinstance(params.get("weight", ""), str):
+            return False
+        from networks.io import is_edge_list
+
+        return is_edge_list(self.path, params.get("format"))
+
+
+def tie_weight(scenario) -> str | None:
+    """The edge attribute the scenario's behaviours read as tie weights (the first one set), or None."""
+    return next((b.weight for b in scenario.behaviours if getattr(b, "weight", None)), None)
+
+
+def ties_suffice(scenario) -> bool:
+    """Does a compiled run of ``scenario`` need nothing of its network but the ties (and their weights)?
+
+    True when nothing reads a person's attributes or a networkx graph: the numba engine (no agents),
+    groups left to their default, no attribute effects, observed starting states or costs by
+    attribute, a seeding strategy that works on arrays (not community, group or organisation), and
+    no interventions, organisations, stress, reinvestment, economics or stated seed cost (programmes
+    read people's classes). Conservative on purpose: whatever else is asked keeps the networkx graph.
+    """
+    seeding = scenario.seeding
+    return (
+        scenario.engine == "numba"
+        and not scenario.groups
+        and not any(
+            getattr(b, "by_attribute", None) or getattr(b, "covariates", None) or getattr(b, "observed_initial", False)
+            for b in scenario.behaviours
+        )
+        and seeding.strategy not in ("community", "group", "organisation")
+        and "cost" not in seeding.model_fields_set
+        and not scenario.interventions
+        and scenario.organisations is None
+        and scenario.stress is None
+        and scenario.reinvest is None
+        and scenario.economics is None
+    )
 
 
 #: the options of ``networks.load`` a scenario may set beside ``path``

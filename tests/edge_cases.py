@@ -80,7 +80,17 @@ VALID: dict[str, tuple[str, dict[str, bytes]]] = {
     "zero_base_cost_positive_per_degree": (replace(BASE, "count = 3", "budget = 10.0\ncost = {base = 0.0, per_degree = 1.0}"), {}),
     "small_node_ids_file": (SMALL_FILE_NET.format(strategy="degree"), {"net.edgelist": b"0 1\n1 2\n2 3\n"}),
     "big_node_ids_random": (SMALL_FILE_NET.format(strategy="random"), {"net.edgelist": f"{2**63} {2**64 + 5}\n{2**64 + 5} 7\n".encode()}),
+    # a valid edge list of 200,000 ties read straight into arrays (the 20 MB and 200 MB figures are in issue 15's note)
+    "edge_list_200k_ties": (SMALL_FILE_NET.format(strategy="degree"), {"net.edgelist": lambda: edge_list(200_000, 40_000)}),
 }
+
+
+def edge_list(ties: int, people: int, seed: int = 1) -> bytes:
+    """``ties`` random pairs among ``people`` (repeats and self-loops included), one ``u v`` a line."""
+    import numpy as np
+
+    pairs = np.random.default_rng(seed).integers(0, people, size=(ties, 2))
+    return ("\n".join(f"{u} {v}" for u, v in pairs.tolist()) + "\n").encode()
 
 
 def gzip_bomb(unpacked: int = 2 * 1024**3) -> bytes:
@@ -94,7 +104,7 @@ def write_case(folder: Path, name: str, cases=None) -> Path:
     text, files = (cases or {**CASES, **VALID})[name]
     folder.mkdir(parents=True, exist_ok=True)
     for file, content in files.items():
-        (folder / file).write_bytes(gzip_bomb() if content is None else content)
+        (folder / file).write_bytes(gzip_bomb() if content is None else content() if callable(content) else content)
     path = folder / f"{name}.toml"
     path.write_text(text)
     return path

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.edge_cases import CASES, VALID
@@ -168,3 +169,212 @@ def test_ten_million_replicates_plan_lazily():
     tracemalloc.stop()
     assert exp.n_runs == 10_000_000 and len(runs) == 1000 and peak < 50 * 2**20
     assert runs[999] == next(exp.iter_plan(start=999))
+
+
+# --------------------------------------------------------------------------- edge lists straight into arrays
+
+
+def _same_csr(a, b):
+    assert a.nodes == b.nodes
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert a.indices.dtype == b.indices.dtype == np.uint32
+    assert (a.weights is None) == (b.weights is None)
+    if a.weights is not None:
+        assert np.array_equal(a.weights, b.weights)
+    assert np.array_equal(a.loops, b.loops) and a.ordinal == b.ordinal
+
+
+def _ties(rng, m: int, span: int, offset: int = 0):
+    """Random ties with repeats both ways round and self-loops, as real edge lists have."""
+    source = rng.integers(0, span, m) + offset
+    target = np.where(rng.random(m) < 0.05, source, rng.integers(0, span, m) + offset)
+    back = rng.random(m) < 0.1  # some ties given again the other way round
+    source[back], target[back] = target[back].copy(), source[back].copy()
+    return source, target
+
+
+@pytest.mark.parametrize("offset", [0, 1, -7, 10**15, -(2**62)])
+def test_from_edges_gives_the_csr_of_the_networkx_route(offset):
+    """networks.csr.from_edges == to_csr of the graph networkx builds from the same ties (ids, rows,
+    neighbour order, last weight of a repeat, self-loops), for dense and sparse ids, small and mid sizes."""
+    import networkx as nx
+
+    from networks.csr import from_edges, to_csr
+
+    rng = np.random.default_rng(abs(offset) % 1000)
+    for m, span in [(1, 1), (5, 3), (40, 12), (200, 1000), (60_000, 8_000)]:
+        source, target = _ties(rng, m, span, offset)
+        weights = rng.random(m).round(3)
+        G = nx.Graph()
+        G.add_edges_from(zip(source.tolist(), target.tolist(), strict=True))
+        _same_csr(from_edges(source, target), to_csr(G))
+        H = nx.Graph()
+        H.add_weighted_edges_from(zip(source.tolist(), target.tolist(), weights.tolist(), strict=True))
+        _same_csr(from_edges(source, target, weights), to_csr(H, weight="weight"))
+    ordinal = from_edges([0, 1, 2, 1], [1, 2, 0, 0])  # ids 0..n-1 in order of appearance
+    assert ordinal.ordinal and ordinal.nodes == [0, 1, 2]
+
+
+EDGE_TEXTS = {
+    "plain": "3 1\n1 2\n2 3\n3 1\n5 5\n",
+    "weighted": "3 1 0.5\n1 2 2\n2 3 1.5\n1 3 4.0\n",
+    "comments": "# a comment\n1 2\n2 3 # trailing\n",
+    "leading_zeros": "007 1\n1 2\n",
+    "beyond_int64": f"{2**63} 1\n1 2\n",
+    "tabs": "1\t2\n2\t3\n",
+    "words": "ann bob\nbob cat\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_TEXTS))
+@pytest.mark.parametrize("weight", [None, "weight", "strength"])
+def test_load_arrays_equals_load_then_to_csr(tmp_path, name, weight):
+    import networks
+    from networks.io import load_arrays
+
+    path = tmp_path / f"{name}.edgelist"
+    path.write_text(EDGE_TEXTS[name])
+    _same_csr(load_arrays(path, weight=weight), networks.to_csr(networks.load(path), weight=weight))
+    gz = tmp_path / f"{name}.txt.gz"
+    gz.write_bytes(__import__("gzip").compress(EDGE_TEXTS[name].encode()))
+    _same_csr(load_arrays(gz, weight=weight), networks.to_csr(networks.load(gz), weight=weight))
+
+
+def test_load_arrays_leaves_other_formats_to_load(tmp_path):
+    from networks.io import load_arrays
+
+    (tmp_path / "g.csv").write_text("source,target\n1,2\n")
+    (tmp_path / "g.edgelist").write_text("1 2\n")
+    assert load_arrays(tmp_path / "g.csv") is None
+    assert load_arrays(tmp_path / "g.edgelist", directed=True) is None
+    assert load_arrays(tmp_path / "g.edgelist", nodes=tmp_path / "g.csv") is None
+
+
+def test_a_large_file_not_in_the_plain_form_is_refused_in_one_line(tmp_path, monkeypatch):
+    """Too big to read line by line through networkx, yet within what arrays may take: one line naming
+    the file, before any graph grows."""
+    import networks
+    from networks import io as netio
+
+    monkeypatch.setattr(netio, "unpack_limit", lambda expansion=netio.TEXT_EXPANSION: 10_000 if expansion == netio.TEXT_EXPANSION else 10**9)
+    path = tmp_path / "big.edgelist"
+    path.write_text("# ties\n" + "".join(f"{i} {i + 1}\n" for i in range(5_000)))
+    with pytest.raises(networks.NetworkError, match=r"big\.edgelist: holds .* only an edge list in the plain form") as info:
+        netio.load_arrays(path)
+    assert "\n" not in str(info.value)
+    plain = tmp_path / "plain.edgelist"
+    plain.write_text("".join(f"{i} {i + 1}\n" for i in range(5_000)))
+    assert netio.load_arrays(plain).n == 5_001  # the plain form is read within the larger allowance
+
+
+STRATEGY_CASES = [
+    ("degree", {}, {"rule": "independent_cascade", "p": 0.2}),
+    ("random", {}, {"rule": "threshold", "threshold": 0.25}),
+    ("kcore", {}, {"rule": "absolute_threshold", "k": 2}),
+    ("pagerank", {}, {"rule": "sis"}),
+    ("degree_discount", {"p": 0.1}, {"rule": "independent_cascade", "p": 0.1}),
+    ("given", {"nodes": [10, 31, 77]}, {"rule": "linear_threshold"}),
+    ("degree", {}, {"rule": "linear_threshold", "weight": "weight"}),
+]
+
+
+@pytest.mark.parametrize("strategy, options, behaviour", STRATEGY_CASES)
+def test_a_run_on_an_edge_list_is_the_same_on_arrays_as_through_networkx(tmp_path, strategy, options, behaviour):
+    """The run reads the file straight into arrays (no networkx graph) and gives bit for bit what the
+    networkx route gives: final shares, every round, the seeds and their cost."""
+    import networkx as nx
+
+    import networks
+    from model import BehaviourModel, Scenario, simulate
+    from model.simulate import build_graph
+
+    rng = np.random.default_rng(3)
+    source, target = _ties(rng, 1_500, 400, offset=10)
+    weights = rng.integers(1, 9, len(source)) / 4
+    path = tmp_path / "net.edgelist"
+    path.write_text("".join(f"{u} {v} {w}\n" for u, v, w in zip(source.tolist(), target.tolist(), weights.tolist(), strict=True)))
+    sc = Scenario.model_validate({
+        "seed": 5, "steps": 15, "network": {"kind": "file", "path": str(path)},
+        "behaviours": [{"name": "a", **behaviour}], "seeding": {"strategy": strategy, "count": 3, **options},
+    })
+    model = BehaviourModel(sc, agents=False, collect=False, ties_only=True)
+    assert model.graph is None and isinstance(model.csr, networks.CSR)  # no networkx graph was built
+    assert (model.csr.weights is not None) == ("weight" in behaviour)
+    csr = build_graph(sc, ties_only=True)  # what `wellspread run` builds
+    assert isinstance(csr, networks.CSR) and isinstance(build_graph(sc), nx.Graph)  # networkx unless asked
+    on_arrays, through_networkx = simulate(sc, graph=csr), simulate(sc, graph=networks.load(path))
+    assert on_arrays.final == through_networkx.final
+    assert np.array_equal(on_arrays.history, through_networkx.history)
+    assert np.array_equal(on_arrays.seeds, through_networkx.seeds) and on_arrays.cost == through_networkx.cost
+
+
+def test_runs_that_read_more_than_ties_keep_the_networkx_graph(tmp_path):
+    from model import BehaviourModel, Scenario
+    from model.resources import estimate
+
+    path = tmp_path / "net.edgelist"
+    path.write_text("1 2\n2 3\n3 4\n4 1\n")
+    base = {"seed": 1, "steps": 3, "network": {"kind": "file", "path": str(path)}, "behaviours": [{"name": "a", "rule": "sis"}]}
+    ties = Scenario.model_validate(base)
+    assert not estimate(ties, ties_only=True).networkx and estimate(ties).networkx
+    assert BehaviourModel(ties, agents=False, collect=False, ties_only=True).graph is None
+    for change in ({"engine": "python"}, {"seeding": {"strategy": "community", "count": 1}},
+                   {"seeding": {"strategy": "degree", "count": 1, "cost": 2.0}}):
+        sc = Scenario.model_validate({**base, **change})
+        assert BehaviourModel(sc, agents=False, collect=False, ties_only=True).graph is not None, change
+
+
+
+def test_compare_max_memory_refuses_before_it_starts(tmp_path):
+    """``wellspread compare --max-memory`` as ``run``: sized before anything is built, one line naming
+    the file, exit 2, no output folder; a size it cannot read is refused by name."""
+    import os
+
+    from tests.edge_cases import BASE, run_cli
+
+    path, other = tmp_path / "s.toml", tmp_path / "t.toml"
+    path.write_text(BASE)
+    other.write_text(BASE.replace("count = 3", "count = 4"))
+    saved = os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+    try:
+        for args, named in ((["compare", str(path)], path), (["compare", str(path), str(other)], path)):
+            os.environ.pop("WELLSPREAD_MAX_MEMORY", None)  # the CLI hands it on by environment
+            code, lines = run_cli([*args, "--max-memory", "1MB", "--replicates", "2", "--out", str(tmp_path / "out")])
+            assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {named}: "), lines
+            assert "the run needs about" in lines[0] and "--max-memory" in lines[0]
+            assert not (tmp_path / "out").exists()
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        code, lines = run_cli(["compare", str(path), "--max-memory", "lots"])
+        assert code == 2 and len(lines) == 1 and "--max-memory" in lines[0]
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        code, lines = run_cli(["compare", str(path), "--max-memory", "8GB", "--replicates", "2"])
+        assert code == 0, lines  # within the limit it runs
+    finally:
+        os.environ.pop("WELLSPREAD_MAX_MEMORY", None)
+        if saved is not None:
+            os.environ["WELLSPREAD_MAX_MEMORY"] = saved
+
+
+def test_the_dashboard_uses_the_command_lines_error_boundary(tmp_path):
+    """The page's lines come from ``experiments.userio`` (the CLI's boundary): the same one line, the
+    same split between a user's error and a bug; an upload is named by its own name, never the
+    server's path; no dashboard module formats an exception itself."""
+    import networks
+    from dashboards.export import load_scenario_file
+    from dashboards.messages import user_message
+    from dashboards.state import UPLOAD_DIR, read_upload
+    from experiments.userio import user_line
+
+    for exc in (ValueError("steps:\n must be at least 1"), MemoryError(), RecursionError("deep"), OverflowError("big"),
+                KeyError("x"), networks.NetworkError("net.edgelist: empty file")):
+        line = user_message(exc, "s.toml")
+        assert line == user_line(exc, "s.toml") and "\n" not in line and line.startswith("s.toml: "), line
+    assert "internal error (KeyError" in user_message(KeyError("x")) and "a number is too large" in user_message(OverflowError("x"))
+    path, message = read_upload({"name": "x.edgelist", "data": b"1 2\n1 2 3 4\n"})
+    assert path is None and message == "x.edgelist: line 2: expected 'source target [weight]', got 4 field(s)", message
+    assert str(UPLOAD_DIR) not in message
+    draft, message = load_scenario_file("bad.toml", b"steps = [[\n")
+    assert draft is None and message.startswith("bad.toml: ") and "\n" not in message and "/tmp" not in message, message
+    for source in (Path(__file__).resolve().parent.parent / "dashboards").glob("*.py"):
+        text = source.read_text()
+        assert "__name__}: {exc" not in text and "str(exc).replace" not in text, source.name

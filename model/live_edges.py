@@ -64,7 +64,7 @@ class LiveEdges:
             _gains_of(self.starts, self.heads, self._near, self._reached, self._closed, extra, steps, out, 0, self.trials, self._own, self._queue)
         else:
             chunks = max(1, min(self.trials, 4 * get_num_threads()))
-            _gains(self.starts, self.heads, self._near, self._reached, self._closed, extra, steps, chunks, out)
+            _gains(self.starts, self.heads, self._near, self._reached, self._closed, extra, steps, chunks, len(base) == 0, out)
 
 
 @njit(parallel=True, cache=True)
@@ -169,11 +169,100 @@ def _gains_of(starts, heads, near, reached, closed, extra, steps, out, lo, hi, o
             out[c, r] = reached[r] + gained
 
 
+@njit(cache=True)
+def _reverse(row, heads, rstart, rheads):
+    """A trial's live ties reversed (counting sort): rheads[rstart[j]:rstart[j + 1]] tie into j."""
+    n = len(rstart) - 1
+    rstart[:] = 0
+    for e in range(row[0], row[n]):
+        rstart[heads[e] + 1] += 1
+    for j in range(n):
+        rstart[j + 1] += rstart[j]
+    fill = rstart[:n].copy()
+    for v in range(n):
+        for e in range(row[v], row[v + 1]):
+            j = heads[e]
+            rheads[fill[j]] = v
+            fill[j] += 1
+
+
+@njit(cache=True)
+def _alone_of(starts, heads, extra, steps, out, r, own, queue, back, ring, rstart, rheads, memo):
+    """out[c, r] for an empty base: each candidate's reach, shared within a strongly connected group.
+
+    Everyone in x's strongly connected group reaches what x reaches; within ``steps`` rounds too when
+    x's walk was not cut short and its depth D plus the farthest member's distance to x, E, is at
+    most ``steps`` (a member reaches anyone within E + D). The group is found by walking the reversed
+    ties from x among the people x reaches.
+    """
+    row = starts[r]
+    _reverse(row, heads, rstart, rheads)
+    memo[:] = -1
+    for c in range(len(extra)):
+        x = extra[c]
+        if x < 0:
+            out[c, r] = 0
+            continue
+        if memo[x] >= 0:
+            out[c, r] = memo[x]
+            continue
+        own[x] = 0
+        queue[0] = x
+        head, tail, depth, cut_short = 0, 1, 0, False
+        while head < tail:
+            v = queue[head]
+            head += 1
+            d = own[v]
+            depth = max(depth, d)
+            for e in range(row[v], row[v + 1]):
+                w = heads[e]
+                if own[w] == UNREACHED:
+                    if d >= steps:
+                        cut_short = True
+                        continue
+                    own[w] = d + 1
+                    queue[tail] = w
+                    tail += 1
+        out[c, r] = tail
+        if not cut_short and tail > 1:
+            back[x] = 0
+            ring[0] = x
+            h, t, far = 0, 1, 0
+            while h < t:
+                v = ring[h]
+                h += 1
+                far = max(far, back[v])
+                for e in range(rstart[v], rstart[v + 1]):
+                    u = rheads[e]
+                    if own[u] != UNREACHED and back[u] == UNREACHED:
+                        back[u] = back[v] + 1
+                        ring[t] = u
+                        t += 1
+            if depth + far <= steps:
+                for i in range(t):
+                    memo[ring[i]] = tail
+            for i in range(t):
+                back[ring[i]] = UNREACHED
+        for i in range(tail):
+            own[queue[i]] = UNREACHED
+
+
 @njit(parallel=True, cache=True)
-def _gains(starts, heads, near, reached, closed, extra, steps, chunks, out):
-    """out[c, r] = reached[r] + what candidate extra[c]'s walk adds in trial r, trials split over threads."""
+def _gains(starts, heads, near, reached, closed, extra, steps, chunks, alone, out):
+    """out[c, r] = reached[r] + what candidate extra[c]'s walk adds in trial r, trials split over threads
+    (``alone``: the base is empty, so candidates in one strongly connected group share a walk)."""
     T, n = near.shape
     for ch in prange(chunks):
         own = np.full(n, UNREACHED, dtype=np.int32)
         queue = np.empty(n, dtype=np.int64)
-        _gains_of(starts, heads, near, reached, closed, extra, steps, out, ch * T // chunks, (ch + 1) * T // chunks, own, queue)
+        lo, hi = ch * T // chunks, (ch + 1) * T // chunks
+        if not alone:
+            _gains_of(starts, heads, near, reached, closed, extra, steps, out, lo, hi, own, queue)
+            continue
+        back = np.full(n, UNREACHED, dtype=np.int32)
+        ring = np.empty(n, dtype=np.int64)
+        rstart = np.empty(n + 1, dtype=np.int64)
+        memo = np.empty(n, dtype=np.int64)
+        for r in range(lo, hi):
+            rheads = np.empty(starts[r, n] - starts[r, 0], dtype=np.int32)
+            _alone_of(starts, heads, extra, steps, out, r, own, queue, back, ring, rstart, rheads, memo)

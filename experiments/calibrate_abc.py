@@ -287,7 +287,7 @@ def posterior_runs(scenario, posterior: pd.DataFrame, replicates: int, graph=Non
 def _predictive(cal, base, net, observed, fit_units, held_units, posterior) -> pd.DataFrame:
     """Posterior draws run once each (own seeds: chance included) on the fitted and held-out units."""
     if cal.predictive == 0:
-        return pd.DataFrame(columns=["draw", "set", "unit", "step", "simulated", "observed"])
+        return pd.DataFrame(columns=["draw", "set", "unit", "group", "step", "simulated", "observed"])
     rng = np.random.default_rng(np.random.SeedSequence(cal.seed, spawn_key=(8,)))
     draws = draw_posterior(posterior, cal.predictive, rng)
     seeds = rng.integers(0, 2**62, size=cal.predictive)
@@ -299,7 +299,7 @@ def _predictive(cal, base, net, observed, fit_units, held_units, posterior) -> p
         for d, (params, seed) in enumerate(zip(draws, seeds, strict=True)):
             frames.append(sim.observed.assign(draw=d, set=label, simulated=sim.simulate(params, seeds=[int(seed)])))
     frame = pd.concat(frames, ignore_index=True).rename(columns={"value": "observed"})
-    return frame[["draw", "set", "unit", "step", "simulated", "observed"]]
+    return frame[["draw", "set", "unit", "group", "step", "simulated", "observed"]]
 
 
 def r_squared(observed: np.ndarray, predicted: np.ndarray, reference: float) -> float:
@@ -321,7 +321,7 @@ def _summary(cal, posterior, predictive, fit_units, held_units, history) -> dict
         "simulations": int(history.total_nr_simulations) if history is not None else 0,
     }  # fmt: skip
     if len(predictive):
-        mean = predictive.groupby(["set", "unit", "step"], sort=False).agg(predicted=("simulated", "mean"), observed=("observed", "first")).reset_index()
+        mean = predictive.groupby(["set", "unit", "group", "step"], sort=False, dropna=False).agg(predicted=("simulated", "mean"), observed=("observed", "first")).reset_index()
         fit = mean[mean["set"] == "fit"]
         out["fit"] = {"r2": r_squared(fit["observed"].to_numpy(), fit["predicted"].to_numpy(), fit["observed"].mean()),
                       "pearson_r": float(np.corrcoef(fit["observed"], fit["predicted"])[0, 1]) if len(fit) > 2 else float("nan")}  # fmt: skip

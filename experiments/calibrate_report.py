@@ -68,10 +68,12 @@ def report(directory, out=None) -> Path:
     predictive_file = directory / "predictive.parquet"
     if predictive_file.exists():
         pred = pd.read_parquet(predictive_file)
+        if "group" not in pred:  # written before groups existed
+            pred["group"] = None
         if len(pred):
-            g = pred.groupby(["set", "unit", "step"], sort=False)["simulated"]
+            g = pred.groupby(["set", "unit", "group", "step"], sort=False, dropna=False)["simulated"]
             table = g.mean().to_frame("mean").join(g.quantile(0.05).rename("q05")).join(g.quantile(0.95).rename("q95"))
-            table = table.join(pred.groupby(["set", "unit", "step"], sort=False)["observed"].first()).reset_index()
+            table = table.join(pred.groupby(["set", "unit", "group", "step"], sort=False, dropna=False)["observed"].first()).reset_index()
             fig, ax = plt.subplots(figsize=(5, 5))
             for label, colour, marker in (("fit", "#0072B2", "o"), ("holdout", "#D55E00", "s")):
                 t = table[table["set"] == label]

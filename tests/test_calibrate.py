@@ -277,8 +277,8 @@ def test_likelihood_distance_fits_counts_per_group(tmp_path, distance):
     from experiments.calibrate_abc import calibrate, prepare
 
     _grouped_world(tmp_path)
-    cal = calibration_from_dict(_spec(distance=distance, replicates=1, common_random_numbers=False, abc={"population": 40, "generations": 4}),
-                                source="cal.toml", base_dir=tmp_path)  # fmt: skip
+    cal = calibration_from_dict(_spec(distance=distance, replicates=1, common_random_numbers=False, abc={"population": 40, "generations": 4},
+                                      predictive=5, holdout=0.25), source="cal.toml", base_dir=tmp_path)  # fmt: skip
     base, net, observed, _, _ = prepare(cal)
     made = Simulator(cal, base, net, observed).simulate({"behaviours.0.p": 0.3}, seeds=[12345])
     observed.assign(share=made).rename(columns={"unit": "village", "group": "imd"})[["village", "imd", "share"]].to_csv(tmp_path / "made.csv", index=False)
@@ -286,3 +286,8 @@ def test_likelihood_distance_fits_counts_per_group(tmp_path, distance):
     result = calibrate(cal, tmp_path / "out", report=lambda line: None)
     s = result.summary["posterior"]["behaviours.0.p"]
     assert s["q05"] <= 0.3 <= s["q95"] and s["q95"] - s["q05"] < 0.3, s
+    predictive = result.predictive  # per village and group, fitted and held-out villages alike
+    assert set(predictive["group"]) == {"1", "2", "3"} and len(predictive) == 5 * 24
+    assert np.isfinite(result.summary["holdout"]["r2"])
+    r = runner.invoke(app, ["report", str(tmp_path / "out")])
+    assert r.exit_code == 0 and (tmp_path / "out" / "predictive.png").stat().st_size > 0, r.output

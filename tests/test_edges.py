@@ -306,6 +306,12 @@ def test_a_run_on_an_edge_list_is_the_same_on_arrays_as_through_networkx(tmp_pat
     assert on_arrays.final == through_networkx.final
     assert np.array_equal(on_arrays.history, through_networkx.history)
     assert np.array_equal(on_arrays.seeds, through_networkx.seeds) and on_arrays.cost == through_networkx.cost
+    # replicates as `wellspread run --replicates` makes them (batched where the rule allows)
+    from experiments.replicates import run_replicates
+
+    G = networks.load(path)
+    for a, b in zip(run_replicates(sc, 3, graph=csr), run_replicates(sc, 3, graph=G), strict=True):
+        assert np.array_equal(a.history, b.history) and np.array_equal(a.seeds, b.seeds)
 
 
 def test_runs_that_read_more_than_ties_keep_the_networkx_graph(tmp_path):

@@ -223,7 +223,19 @@ EDGE_TEXTS = {
     "beyond_int64": f"{2**63} 1\n1 2\n",
     "tabs": "1\t2\n2\t3\n",
     "words": "ann bob\nbob cat\n",
+    "snap": "# Undirected graph: x.txt\n# Nodes: 3 Edges: 3\n1\t2\n2\t3\n3\t1\n",
+    "konect": "% sym weighted\n3 1 0.5\r\n1 2 2\r\n",
 }
+
+
+def test_headers_tabs_and_crlf_take_the_fast_path():
+    """SNAP and KONECT files (comment header, tabs, CRLF) are read by pyarrow, not line by line."""
+    from networks.io import _plain_columns
+
+    for name in ("plain", "weighted", "snap", "konect"):
+        assert _plain_columns(EDGE_TEXTS[name].encode()) is not None, name
+    for name in ("comments", "leading_zeros", "beyond_int64", "words"):
+        assert _plain_columns(EDGE_TEXTS[name].encode()) is None, name
 
 
 @pytest.mark.parametrize("name", sorted(EDGE_TEXTS))

@@ -600,8 +600,8 @@ def load_arrays(
         if len(data) > unpack_limit(TEXT_EXPANSION):
             raise NetworkError(
                 f"{path}: holds {len(data):,} bytes, more than a network read line by line may take on this machine; "
-                "only an edge list in the plain form ('source target [weight]', one space, integer ids, no comments) "
-                f"can be read this large (or set {FILE_LIMIT_ENV})"
+                "only a plain edge list ('source target [weight]' a line, one space or one tab, integer ids, comments "
+                f"only at the top) can be read this large (or set {FILE_LIMIT_ENV})"
             )
         G = _relabel_numeric(_read_edgelist(path, _text(path, data), directed=False))
         if G.number_of_nodes() == 0:

@@ -270,8 +270,8 @@ def test_a_large_file_not_in_the_plain_form_is_refused_in_one_line(tmp_path, mon
 
     monkeypatch.setattr(netio, "unpack_limit", lambda expansion=netio.TEXT_EXPANSION: 10_000 if expansion == netio.TEXT_EXPANSION else 10**9)
     path = tmp_path / "big.edgelist"
-    path.write_text("# ties\n" + "".join(f"{i} {i + 1}\n" for i in range(5_000)))
-    with pytest.raises(networks.NetworkError, match=r"big\.edgelist: holds .* only an edge list in the plain form") as info:
+    path.write_text("0 1\n# a comment below the top\n" + "".join(f"{i} {i + 1}\n" for i in range(1, 5_000)))
+    with pytest.raises(networks.NetworkError, match=r"big\.edgelist: holds .* only a plain edge list") as info:
         netio.load_arrays(path)
     assert "\n" not in str(info.value)
     plain = tmp_path / "plain.edgelist"

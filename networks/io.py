@@ -260,8 +260,8 @@ def _read_edgelist(path: Path, text: str, directed: bool) -> nx.Graph:
 
 
 def _plain_edgelist(text: str, directed: bool) -> nx.Graph | None:
-    """The common edge list (``u v`` or ``u v weight`` per line, one space, integer ids) parsed with
-    pyarrow's CSV reader (``_plain_columns``); None for anything else, which the line-by-line reader
+    """The common edge list (``u v`` or ``u v weight`` per line, integer ids, a header of comments at
+    most: ``_plain_columns``) parsed with pyarrow's CSV reader; None for anything else, which the line-by-line reader
     then handles with its line-numbered errors.
 
     Why: parsing and checking 1.3 million lines one by one in Python took over two minutes on the
@@ -284,24 +284,46 @@ def _plain_edgelist(text: str, directed: bool) -> nx.Graph | None:
 
 def _plain_columns(data: bytes):
     """(source, target, weights or None) as int64 / float64 arrays when ``data`` is an edge list in
-    the common form (see ``_plain_edgelist``); None otherwise."""
-    body = data.removeprefix(codecs.BOM_UTF8).strip(b"\n")
-    if not body or any(mark in body for mark in (b"#", b"%", b"\t", b"\r")):
+    the common form (see ``_plain_edgelist``); None otherwise.
+
+    The common form: ``source target [weight]`` a line, one space or one tab between fields (the
+    same in every line), ``\\n`` or ``\\r\\n`` line ends, comment lines (``#`` or ``%``) only at the
+    top, as SNAP and KONECT files have them.
+    """
+    body = data.removeprefix(codecs.BOM_UTF8)
+    start, stop = 0, len(body)
+    while start < stop:  # the header: comment lines and blank lines at the top
+        if body[start] in b"#%":
+            end = body.find(b"\n", start)
+            if end < 0:
+                return None
+            start = end + 1
+        elif body[start] in b"\r\n":
+            start += 1
+        else:
+            break
+    while stop > start and body[stop - 1] in b"\r\n":
+        stop -= 1
+    if stop <= start or body.find(b"#", start, stop) >= 0 or body.find(b"%", start, stop) >= 0:
         return None
+    delimiter = " "
+    if body.find(b"\t", start, stop) >= 0:
+        if body.find(b" ", start, stop) >= 0:
+            return None  # spaces and tabs mixed: the line-by-line reader splits on any run of them
+        delimiter = "\t"
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body),
+            pa.py_buffer(memoryview(body)[start:stop]),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=" ", quote_char=False, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={"f0": pa.string(), "f1": pa.string()}),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None  # ragged lines, extra spaces, bytes that are not UTF-8: the line-by-line reader names the line
-    del body
     if table.num_columns not in (2, 3):
         return None
     ends = []
@@ -578,8 +600,8 @@ def load_arrays(
         if len(data) > unpack_limit(TEXT_EXPANSION):
             raise NetworkError(
                 f"{path}: holds {len(data):,} bytes, more than a network read line by line may take on this machine; "
-                "only an edge list in the plain form ('source target [weight]', one space, integer ids, no comments) "
-                f"can be read this large (or set {FILE_LIMIT_ENV})"
+                "only a plain edge list ('source target [weight]' a line, one space or one tab, integer ids, comments "
+                f"only at the top) can be read this large (or set {FILE_LIMIT_ENV})"
             )
         G = _relabel_numeric(_read_edgelist(path, _text(path, data), directed=False))
         if G.number_of_nodes() == 0:

@@ -223,7 +223,19 @@ EDGE_TEXTS = {
     "beyond_int64": f"{2**63} 1\n1 2\n",
     "tabs": "1\t2\n2\t3\n",
     "words": "ann bob\nbob cat\n",
+    "snap": "# Undirected graph: x.txt\n# Nodes: 3 Edges: 3\n1\t2\n2\t3\n3\t1\n",
+    "konect": "% sym weighted\n3 1 0.5\r\n1 2 2\r\n",
 }
+
+
+def test_headers_tabs_and_crlf_take_the_fast_path():
+    """SNAP and KONECT files (comment header, tabs, CRLF) are read by pyarrow, not line by line."""
+    from networks.io import _plain_columns
+
+    for name in ("plain", "weighted", "snap", "konect"):
+        assert _plain_columns(EDGE_TEXTS[name].encode()) is not None, name
+    for name in ("comments", "leading_zeros", "beyond_int64", "words"):
+        assert _plain_columns(EDGE_TEXTS[name].encode()) is None, name
 
 
 @pytest.mark.parametrize("name", sorted(EDGE_TEXTS))
@@ -258,8 +270,8 @@ def test_a_large_file_not_in_the_plain_form_is_refused_in_one_line(tmp_path, mon
 
     monkeypatch.setattr(netio, "unpack_limit", lambda expansion=netio.TEXT_EXPANSION: 10_000 if expansion == netio.TEXT_EXPANSION else 10**9)
     path = tmp_path / "big.edgelist"
-    path.write_text("# ties\n" + "".join(f"{i} {i + 1}\n" for i in range(5_000)))
-    with pytest.raises(networks.NetworkError, match=r"big\.edgelist: holds .* only an edge list in the plain form") as info:
+    path.write_text("0 1\n# a comment below the top\n" + "".join(f"{i} {i + 1}\n" for i in range(1, 5_000)))
+    with pytest.raises(networks.NetworkError, match=r"big\.edgelist: holds .* only a plain edge list") as info:
         netio.load_arrays(path)
     assert "\n" not in str(info.value)
     plain = tmp_path / "plain.edgelist"
@@ -306,6 +318,12 @@ def test_a_run_on_an_edge_list_is_the_same_on_arrays_as_through_networkx(tmp_pat
     assert on_arrays.final == through_networkx.final
     assert np.array_equal(on_arrays.history, through_networkx.history)
     assert np.array_equal(on_arrays.seeds, through_networkx.seeds) and on_arrays.cost == through_networkx.cost
+    # replicates as `wellspread run --replicates` makes them (batched where the rule allows)
+    from experiments.replicates import run_replicates
+
+    G = networks.load(path)
+    for a, b in zip(run_replicates(sc, 3, graph=csr), run_replicates(sc, 3, graph=G), strict=True):
+        assert np.array_equal(a.history, b.history) and np.array_equal(a.seeds, b.seeds)
 
 
 def test_runs_that_read_more_than_ties_keep_the_networkx_graph(tmp_path):

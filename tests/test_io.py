@@ -220,6 +220,12 @@ def test_save_rejects_unknown_extension_and_unwritable_ids(tmp_path):
         "1\t2\n2\t3\n",  # tabs
         "99999999999999999999 1\n1 2\n",  # beyond int64: text
         "-3 4\n4 0\n",  # negative and zero ids
+        "# Directed graph: x.txt\n# FromNodeId\tToNodeId\n1\t2\n2\t3\n3\t1\n",  # SNAP: a header, tabs
+        "% sym unweighted\n%\n3 1 0.5\r\n1 2 2\r\n",  # KONECT: a header, CRLF line ends
+        "\n\n1 2\n2 3\n\n",  # blank lines around
+        "1\t2 0.5\n2\t3 1\n",  # tabs and spaces mixed
+        "1 2\n%x\n2 3\n",  # a comment below the top
+        "1 2\r3 4\n",  # a lone carriage return ends a line
     ],
 )
 def test_plain_edge_lists_read_fast_give_the_line_by_line_graph(tmp_path, text):
@@ -235,7 +241,7 @@ def test_plain_edge_lists_read_fast_give_the_line_by_line_graph(tmp_path, text):
     slow = nx.Graph()
     for line in text.splitlines():
         fields = line.split("#")[0].split()
-        if fields:
+        if fields and not fields[0].startswith("%"):
             u, v = (int(f) if f.lstrip("-").isdigit() and str(int(f)) == f and abs(int(f)) < 2**63 else f for f in fields[:2])
             slow.add_edge(u, v, **({"weight": float(fields[2])} if len(fields) == 3 else {}))
     assert list(G.nodes) == list(slow.nodes)

@@ -54,7 +54,7 @@ def _ba_edges(n, m, seed):
 def barabasi_albert_csr(n: int, seed: int, m: int = 3) -> CSR:
     """Barabasi & Albert (1999) preferential attachment, as CSR arrays (nodes 0..n-1)."""
     if not isinstance(m, int) or not 1 <= m < n:
-        raise NetworkError(f"network kind 'barabasi_albert': m must be an integer in [1, n), got {m}")
+        raise NetworkError(f"network kind 'barabasi_albert': m must be an integer in [1, n), got {m if isinstance(m, int) else repr(m)}")
     src, dst = _ba_edges(n, m, seed % (2**32))
     none = np.zeros(0, dtype=np.uint32)
     indptr, indices = _rebuild(np.zeros(n + 1, dtype=np.int64), none, src, dst, none, none)  # ties into an empty CSR

@@ -34,7 +34,7 @@ def _share(name: str, v) -> float:
 
 def _int_in(name: str, v, lo: int, hi: int, span: str, even: bool = False) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi or (even and v % 2):
-        raise ValueError(f"{name} must be {span}, got {v}")
+        raise ValueError(f"{name} must be {span}, got {v if isinstance(v, int) else repr(v)}")  # repr: no raw newlines
     return v
 
 

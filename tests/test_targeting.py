@@ -642,3 +642,22 @@ def test_compiled_louvain_matches_networkx_on_modularity():
     big = networks.generate("barabasi_albert", n=6000, seed=2, m=3)  # above the networkx limit
     seeds = select_seeds(big, "community", count=30, seed=0)
     assert len(set(seeds.tolist())) == 30
+
+
+def test_betweenness_does_not_depend_on_the_thread_count():
+    """Sampled betweenness sums its sources in a fixed number of parts, so one, two or more
+    threads (a sweep worker runs one) give the same scores bit for bit, and so the same seeds."""
+    import numba
+
+    from model.targeting.betweenness import centrality
+
+    G = nx.barabasi_albert_graph(3000, 3, seed=4)
+    before = numba.get_num_threads()
+    try:
+        scores = []
+        for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS), numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            scores.append(centrality(G, np.random.default_rng(9)))
+    finally:
+        numba.set_num_threads(before)
+    assert all(np.array_equal(scores[0], s) for s in scores[1:])

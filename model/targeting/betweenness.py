@@ -13,7 +13,7 @@ networkx per source; the exact values equal networkx's (``tests/test_targeting.p
 from __future__ import annotations
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
 from ._common import csr_of, ids, no_params, number, top_positions
 from .registry import strategy
@@ -21,6 +21,7 @@ from .registry import strategy
 EXACT_UP_TO = 2000  # people; above this the default is a sample of sources
 WORK = 2e8  # default sample: about this many adjacency entries walked in all ...
 MIN_SAMPLES, MAX_SAMPLES = 64, 500  # ... but at least 64 and at most 500 sources
+CHUNKS = 8  # partial sums over sources (threads share them out)
 
 
 @strategy("betweenness")
@@ -54,7 +55,9 @@ def centrality(G, rng=None, samples=None, **params) -> np.ndarray:
 def betweenness_scores(indptr, indices, sources) -> np.ndarray:
     """Sum over ``sources`` of each node's pair dependencies (undirected: halved, as networkx's
     ``normalized=False`` when every node is a source)."""
-    chunks = max(1, min(len(sources), 4 * get_num_threads()))
+    # a fixed number of partial sums, whatever the thread count: the sum's rounding, and so the
+    # ranking of near-equal people, must not depend on how many threads (or workers) ran it
+    chunks = max(1, min(len(sources), CHUNKS))
     parts = _brandes(indptr, indices, sources, chunks)
     return parts.sum(axis=0) / 2.0
 

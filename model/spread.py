@@ -12,7 +12,9 @@ seed``, exactly as ``BehaviourModel.step`` does, so "spread" means what a scenar
 (synchronous rounds, the step limit, early stop at a steady state). Independent cascade, the common
 case, has a compiled loop over trials that makes the rule's own draws (the ``frontier`` kernel's,
 restructured for speed); it gives the same counts as the general path, run for run (the tests check
-this).
+this). Where the trials fit in memory, independent cascade's estimates instead walk each trial's
+live ties, sampled once (``model.live_edges``): the same counts, trial by trial, at a fraction of
+the work, which is what makes CELF affordable.
 
 Common random numbers: trial r always uses the same run key (and the same threshold draws), whatever
 the seed set. Comparing two seed sets then compares them on the same coin flips, which is what makes

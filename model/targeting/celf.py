@@ -9,7 +9,8 @@ queue and re-evaluates only the top one: by submodularity a stale gain is an upp
 re-evaluated gain still on top is the greedy choice. Typically 700x fewer evaluations.
 
 Spreads come from ``model.spread.SpreadEstimator``: Monte-Carlo runs of the targeted behaviour's own
-rule on the numba engine, with the same random numbers for every seed set. Under independent cascade
+rule on the numba engine, with the same random numbers for every seed set (under independent
+cascade, walks over each trial's sampled live ties: ``model.live_edges``). Under independent cascade
 the estimate is an exact average over ``trials`` sampled live-edge graphs, so it is submodular and
 CELF returns exactly what plain greedy would on those samples. For complex contagions (threshold
 rules) and the non-progressive rules spread is not submodular and a stale gain is no upper bound, so

@@ -20,19 +20,19 @@ from model.simulate import build_graph
 
 from .intervals import share_interval, t_interval
 
-__all__ = ["replicate_seed", "run_replicates", "run_many", "default_workers", "build_graph", "summarise_finals", "write_results", "mean_interval"]
-
-
-def replicate_seed(seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate`` of a scenario seeded ``seed`` (0: the seed itself)."""
-    if replicate == 0:
-        return seed
-    return int(np.random.SeedSequence([seed, replicate]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+__all__ = ["replicate_seed", "replicate_seeds", "run_replicates", "run_many", "default_workers", "build_graph", "summarise_finals", "write_results", "mean_interval"]
 
 
 def replicate_seeds(seed: int, replicates) -> list[int]:
-    """``replicate_seed(seed, r)`` for each r in ``replicates`` (compiled: ``model.seedseq``)."""
+    """The seed of each replicate r in ``replicates`` of a scenario seeded ``seed``: ``seed`` itself
+    for r = 0, else ``SeedSequence([seed, r]).generate_state(1, np.uint64)[0] >> 1`` (computed for
+    all at once by ``model.seedseq``)."""
     return replicate_seeds_of(seed, list(replicates)).tolist()
+
+
+def replicate_seed(seed: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` (see ``replicate_seeds``)."""
+    return replicate_seeds(seed, [replicate])[0]
 
 
 def run_replicates(

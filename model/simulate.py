@@ -208,9 +208,7 @@ class Replicates:
 
     def run(self, seed: int | None = None) -> Result:
         """One run with ``seed`` (default: the scenario's own)."""
-        sc = self.scenario
-        if seed is not None and int(seed) != sc.seed:
-            sc = sc.model_copy(update={"seed": int(seed)})
+        sc = self.scenario if seed is None else _with_seed(self.scenario, int(seed))
         model = _Run(self, sc, graph=self.graph, agents=sc.engine == "python", collect=False, rng=sc.seed)
         try:
             model.run(mesa_clock=False)
@@ -287,7 +285,7 @@ class _Batch:
             first, last = lo + r, hi + r + 1
             results.append(
                 Result(
-                    scenario=_seeded(sc if seed == sc.seed else sc.model_copy(update={"seed": seed}), seed),
+                    scenario=_seeded(_with_seed(sc, seed), seed),  # as the model of a run alone holds it
                     final={name: float(history[last - 1, 0, 0])},
                     history=history[first:last],
                     behaviours=[name],
@@ -304,6 +302,11 @@ class _Batch:
                 )
             )
         return results
+
+
+def _with_seed(scenario: Scenario, seed: int) -> Scenario:
+    """``scenario`` run with ``seed`` (itself when that is its own seed)."""
+    return scenario if seed == scenario.seed else scenario.model_copy(update={"seed": seed})
 
 
 def result_of(model) -> Result:

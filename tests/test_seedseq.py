@@ -31,9 +31,11 @@ def test_stream_keys_are_the_models_rule_keys():
 
 
 @pytest.mark.parametrize("seed", EDGES + [123456789])
-def test_replicate_seeds_are_replicate_seed(seed):
+def test_replicate_seeds_are_numpys_derivation(seed):
     replicates = list(range(200)) + [2**32 - 1, 2**32, 2**40]
-    assert replicate_seeds(seed, replicates) == [replicate_seed(seed, r) for r in replicates]
+    numpy_seeds = [seed] + [int(np.random.SeedSequence([seed, r]).generate_state(1, np.uint64)[0] >> np.uint64(1)) for r in replicates[1:]]
+    assert replicate_seeds(seed, replicates) == numpy_seeds
+    assert [replicate_seed(seed, r) for r in replicates] == numpy_seeds
 
 
 def test_spawn_keys_beyond_32_bits_are_refused():

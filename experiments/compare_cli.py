@@ -26,6 +26,10 @@ def compare(
         Path | None, typer.Option(help="calibration folder: each replicate draws its parameters from posterior.parquet")
     ] = None,
     max_memory: Annotated[str | None, typer.Option(help=MAX_MEMORY_HELP)] = None,
+    choose_each_run: Annotated[
+        bool, typer.Option(help="choose seeds again in every run, even for strategies that choose from the network alone "
+                                "(degree, the centralities, sampled betweenness): intervals then include their tie-breaks and samples")
+    ] = False,
 ):
     """Compare targeting strategies on one scenario, or whole scenarios (programmes) side by side.
 
@@ -66,7 +70,7 @@ def compare(
             tasks = {name: bar.add_task(name, total=replicates, status="") for name in dict.fromkeys(names)}
             runs = compare_strategies(
                 sc, names, replicates, graph=graph, workers=default_workers(workers),
-                on_run=lambda name, r: bar.advance(tasks[name]), posterior=drawn_from,
+                on_run=lambda name, r: bar.advance(tasks[name]), posterior=drawn_from, fixed_seeds=not choose_each_run,
             )
             for name, results in runs.items():
                 if isinstance(results, StrategyFailed):

@@ -87,6 +87,47 @@ def test_fixed_seeds_are_the_scenario_seeds_choice_and_the_dynamics_are_the_old_
     assert len({float(r.history[-1, 0, 0]) for r in new}) > 1
 
 
+def test_sampled_betweenness_is_estimated_once_from_the_scenarios_seed():
+    """A sample of sources estimates betweenness once for all runs (``chosen_by_network``); choosing
+    in every run (``fixed_seeds=False``) keeps the old per-run estimate exactly."""
+    sc = scenario("betweenness", rule=IC, samples=40)
+    G = build_graph(sc)
+    new, old = run_replicates(sc, 5, graph=G), old_path(sc, 5, G)
+    assert same(new[0], old[0])  # the scenario's own seed: exactly simulate
+    assert all(np.array_equal(r.seeds, new[0].seeds) for r in new)  # one estimate
+    assert len({tuple(np.sort(r.seeds).tolist()) for r in old}) > 1  # the per-run samples do differ
+    every_run = run_replicates(sc, 5, graph=G, fixed_seeds=False)
+    assert all(same(a, b) for a, b in zip(every_run, old, strict=True))
+
+
+def test_compare_cli_can_choose_seeds_in_every_run(tmp_path):
+    """``compare --choose-each-run`` is ``fixed_seeds=False``: each run's own betweenness sample."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from experiments.cli import app
+
+    sc = scenario("betweenness", rule=IC, samples=40)
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'seed = 11\nsteps = 25\n[network]\nkind = "barabasi_albert"\nn = 600\nm = 3\n'
+        '[[behaviours]]\nname = "x"\nrule = "independent_cascade"\np = 0.08\n'
+        '[seeding]\nstrategy = "betweenness"\ncount = 12\nsamples = 40\n'
+    )
+    tables = {}
+    for flag in ([], ["--choose-each-run"]):
+        out = tmp_path / ("each" if flag else "once")
+        result = CliRunner().invoke(app, ["compare", str(path), "--strategies", "betweenness", "--replicates", "6",
+                                          "--workers", "1", "--out", str(out), *flag])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        tables[bool(flag)] = pd.read_csv(out / "comparison.csv").set_index("strategy").loc["betweenness", "final"]
+    G = build_graph(sc)
+    old = np.mean([r.final["x"] for r in old_path(sc, 6, G)])
+    once = np.mean([r.final["x"] for r in run_replicates(sc, 6, graph=G)])
+    assert tables[True] == pytest.approx(old, abs=1e-12) and tables[False] == pytest.approx(once, abs=1e-12)
+    assert old != once  # the two paths differ here, so the check above tells them apart
+
+
 def test_degree_without_ties_at_the_cut_is_the_old_path_exactly():
     """Where no tie straddles the cut the seed set is the same whatever the tie-break, so runs match
     (only the order of equal-degree seeds in ``Result.seeds`` differs)."""
@@ -155,7 +196,7 @@ def test_summaries_from_arrays_match_the_timeseries():
 def test_chosen_by_network_sorts_the_strategies():
     assert all(chosen_by_network(s, {}, 500) for s in ["given", "degree", "kcore", "pagerank", "eigenvector", "betweenness"])
     assert not any(chosen_by_network(s, {}, 500) for s in ["random", "nomination", "community", "celf", "ris", "imm"])
-    assert not chosen_by_network("betweenness", {}, 5000) and chosen_by_network("betweenness", {"samples": 5000}, 5000)
+    assert chosen_by_network("betweenness", {}, 5000) and chosen_by_network("betweenness", {"samples": 50}, 5000)
     assert chosen_by_network("clustered", {}, 10) and not chosen_by_network("clustered", {"centre": "random"}, 10)
 
 

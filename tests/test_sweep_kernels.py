@@ -114,7 +114,13 @@ def test_sis_sweep_equals_per_row_counts(graph, form):
 def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
     """The fused runs' pushes (adopters found as their count crosses the threshold) against the
     stepped form (push, then evaluate everyone touched), from exact counts, for both threshold kinds."""
-    from model.rules._counting import push_count_crossings, push_counts, push_share_crossings
+    from model.rules._counting import (
+        needed_counts,
+        push_count_crossings,
+        push_counts,
+        push_need_crossings,
+        push_share_crossings,
+    )
     from model.rules._params import keyed_thresholds, threshold_key
 
     csr = GRAPHS[graph]
@@ -138,6 +144,8 @@ def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
             )
             assert sorted(found.tolist()) == sorted(expected.tolist()) and len(set(found.tolist())) == len(found)
             assert over == pytest.approx(_share_over(csr, exact, count, theta), abs=1e-12)
+        found = push_need_crossings(csr.indptr, csr.indices, sources, exact.copy(), needed_counts(csr.indptr, theta, now))
+        assert sorted(found.tolist()) == sorted(expected.tolist()) and len(set(found.tolist())) == len(found)
         for k in (1, 2, 3):
             expected = touched[count[touched] >= k]
             found = push_count_crossings(csr.indptr, csr.indices, sources, now, exact.copy(), k)
@@ -150,6 +158,30 @@ def test_crossing_pushes_find_who_the_touched_evaluation_finds(graph):
                 csr.indptr, csr.indices, sources, now, exact.copy(), np.zeros(0), threshold_key(77), branchless
             )
             assert sorted(found.tolist()) == sorted(expected.tolist())
+
+
+def test_needed_counts_are_the_rules_own_comparison():
+    """``count >= need`` must be ``count / degree >= theta`` for every count a person can have, also
+    where ``theta * degree`` rounds across an integer (0.2 x 10, 0.3 x 10, 1/3 x 3, 0.7 x 10 ...),
+    at 0, 1, beyond and next to each fraction; adopters get 0 and people without ties 1."""
+    from model.rules._counting import needed_counts
+
+    degrees = np.arange(0, 41)
+    fractions = np.unique([c / d for d in range(1, 41) for c in range(0, d + 1)])
+    thetas = np.concatenate([fractions, np.nextafter(fractions, 2), np.nextafter(fractions, -1), [-0.5, 1.5, 0.1, 0.2, 0.3, 0.7]])
+    for d in degrees:
+        indptr = np.array([0, d], dtype=np.int64)
+        for th in thetas:
+            need = needed_counts(indptr, np.array([th]), np.zeros(1, dtype=np.uint8))[0]
+            if d == 0:
+                assert need == 1
+                continue
+            for c in range(0, d + 1):
+                assert (c >= need) == (c / d >= th), (d, th, c, need)
+            if th <= 0:
+                assert need == 0
+    adopter = needed_counts(np.array([0, 5], dtype=np.int64), np.array([0.5]), np.ones(1, dtype=np.uint8))
+    assert adopter[0] == 0
 
 
 def test_running_adopters_is_the_cumulative_count_for_every_block_length():

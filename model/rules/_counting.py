@@ -173,6 +173,59 @@ def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, 
 
 
 @njit(cache=True)
+def needed_counts(indptr, theta, adopted):
+    """need[i]: the fewest adopting neighbours with which i's share reaches its threshold, found by
+    the very comparison the rule makes (``c / degree >= theta[i]``), so ``count >= need`` and
+    ``count == need`` are that comparison and its crossing exactly; 0 for adopters (and thresholds
+    at or below 0, which no push crosses); 1 for people with no ties (never reached).
+
+    Why: a push then reads one small array per tie instead of the degree, the threshold and the
+    adopter mark, and divides nothing (``push_need_crossings``)."""
+    n = len(indptr) - 1
+    need = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        deg = indptr[i + 1] - indptr[i]
+        th = theta[i]
+        if deg == 0:
+            need[i] = 1
+            continue
+        if adopted[i] or th <= 0.0:
+            need[i] = 0
+            continue
+        c = deg + 1 if th > 1.0 else max(int(np.ceil(th * deg)), 1)
+        while c > 1 and (c - 1) / deg >= th:  # the rounding of th * deg, corrected by the rule's own test
+            c -= 1
+        while c <= deg and c / deg < th:
+            c += 1
+        need[i] = c
+    return need
+
+
+@njit(cache=True)
+def push_need_crossings(indptr, indices, sources, count, need):
+    """``push_share_crossings`` with written-out thresholds, as needed counts (``needed_counts``):
+    the people whose count reaches their need with this push. Adopters have need 0 and counts only
+    rise, so nobody is found twice and no adopter mark is read."""
+    hits = np.empty(volume_of(indptr, sources), dtype=np.int64)
+    m = 0
+    k = len(sources)
+    for i in range(k):
+        prefetch_row(indptr, indices, sources, i, k)
+        if i + AHEAD < k:
+            prefetch(count, sources[i + AHEAD])
+            prefetch(need, sources[i + AHEAD])
+        s = sources[i]
+        for e in range(indptr[s], indptr[s + 1]):
+            j = indices[e]
+            c = count[j] + 1
+            count[j] = c
+            if c == need[j]:
+                hits[m] = j
+                m += 1
+    return hits[:m]
+
+
+@njit(cache=True)
 def push_count_crossings(indptr, indices, sources, adopted, count, k):
     """As ``push_share_crossings`` for a count threshold: who reaches k adopting neighbours now."""
     hits = np.empty(volume_of(indptr, sources), dtype=np.int64)

@@ -14,7 +14,14 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from ._counting import BRANCHLESS_FROM, CountCache, adopt, push_share_crossings, recounted
+from ._counting import (
+    CountCache,
+    adopt,
+    needed_counts,
+    push_need_crossings,
+    push_share_crossings,
+    recounted,
+)
 from ._kernel import calls_kernels, kernel, running_adopters, tie_blocks
 from ._params import (
     BehaviourBase,
@@ -129,6 +136,18 @@ def frontier(indptr, candidates, count, theta, tkey):
     return out[:m]
 
 
+@njit(cache=True)
+def reaching(candidates, count, need):
+    """``frontier`` by needed counts (``_counting.needed_counts``): the same people, no division."""
+    out = np.empty(len(candidates), dtype=np.int64)
+    m = 0
+    for i in candidates:
+        if count[i] >= need[i]:
+            out[m] = i
+            m += 1
+    return out[:m]
+
+
 def numba_step(pop, b: int, t: int):
     """New adopters of behaviour b this round, from the compiled kernels."""
     cache = pop.cache(b, CountCache)
@@ -182,14 +201,17 @@ def run(
     round, its adopters).
     """
     r = 0
-    over = 0.0  # share of last round's pushes at or over the threshold: picks the push's form
+    written = len(theta) > 0
+    need = needed_counts(indptr, theta, adopted) if written else np.zeros(0, dtype=np.int32)
     while t < limit:
         t += 1
         if recounted(indptr, indices, sources, adopted, count, valid, fresh):
-            sources = frontier(indptr, np.flatnonzero(adopted == 0), count, theta, tkey)
-        else:
-            branchless = len(theta) == 0 or over > BRANCHLESS_FROM  # keyed thresholds: random outcomes
-            sources, over = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, branchless)
+            candidates = np.flatnonzero(adopted == 0)
+            sources = reaching(candidates, count, need) if written else frontier(indptr, candidates, count, theta, tkey)
+        elif written:  # one small array per tie, no division (needed_counts)
+            sources = push_need_crossings(indptr, indices, sources, count, need)
+        else:  # keyed thresholds: drawn as the cascade reaches people, their outcomes random
+            sources, _ = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, True)
         valid = True
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts

@@ -125,8 +125,9 @@ def _non_integer_ids(G) -> bool:
     return not all(issubclass(kind, (int, np.integer)) for kind in set(map(type, G.nodes)))
 
 
-#: strategies whose random numbers only break ties: the network alone decides the rest
-_TIES_ONLY = frozenset({"degree", "kcore", "pagerank", "eigenvector", "diffusion_centrality", "degree_discount"})
+#: strategies whose random numbers only break ties (and pick sampled betweenness's sources): the
+#: network alone decides the rest
+_TIES_ONLY = frozenset({"degree", "kcore", "pagerank", "eigenvector", "diffusion_centrality", "degree_discount", "betweenness"})
 
 
 def chosen_by_network(strategy: str, params: dict, n: int) -> bool:
@@ -134,17 +135,19 @@ def chosen_by_network(strategy: str, params: dict, n: int) -> bool:
 
     Such a choice can be made once for many runs on one network (``model.simulate.Replicates``):
     ``given`` draws nothing; ``degree``, ``kcore``, the centralities and ``degree_discount`` draw
-    only to break ties; so do ``clustered`` around the highest degree, ``dispersed`` from the highest
-    degree and exact ``betweenness`` (every person a source: n <= 2,000 by default, or ``samples``
-    >= n). Random, nomination, community, group and organisation choices, sampled betweenness and
-    the Monte-Carlo strategies (celf, ris, imm) draw the people themselves: made again each run.
+    only to break ties; so do ``clustered`` around the highest degree and ``dispersed`` from the
+    highest degree. ``betweenness`` counts too, sampled or exact: a sample of sources only
+    *estimates* a quantity of the network (Brandes & Pich 2007), as a programme would compute it
+    once from its network data, so one estimate (from the scenario's own seed) serves every run.
+    Random, nomination, community, group and organisation choices and the Monte-Carlo strategies
+    (celf, ris, imm) draw the people themselves: made again each run.
 
     Examples
     --------
     >>> chosen_by_network("degree", {}, 1000), chosen_by_network("random", {}, 1000)
     (True, False)
     >>> chosen_by_network("betweenness", {}, 1000), chosen_by_network("betweenness", {}, 5000)
-    (True, False)
+    (True, True)
     """
     if strategy == "given" or strategy in _TIES_ONLY:
         return True
@@ -152,9 +155,4 @@ def chosen_by_network(strategy: str, params: dict, n: int) -> bool:
         return params.get("centre", "degree") == "degree"
     if strategy == "dispersed":
         return params.get("start", "random") == "degree"
-    if strategy == "betweenness":
-        from .betweenness import EXACT_UP_TO
-
-        samples = params.get("samples")
-        return n <= EXACT_UP_TO if samples is None else isinstance(samples, (int, np.integer)) and samples >= n
     return False

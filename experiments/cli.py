@@ -42,6 +42,10 @@ def run(
     parameters are drawn from a calibration (the same for the programme and doing nothing), so the
     intervals carry parameter uncertainty as well as chance.
     """
+    if replicates > 1 and posterior is None:
+        from .sweep_cluster import warm_template_on
+
+        warm_template_on(scenario, workers)  # first: its imports overlap ours
     from model import Scenario
 
     from .programme import appraise, is_programme, write_and_summarise

@@ -37,6 +37,10 @@ def compare(
     seed and per unit of budget, final adoption by deprivation quintile. Scenarios: the same plus
     their economics against doing nothing and their inequality.
     """
+    from .sweep_cluster import warm_template_on
+
+    if len(scenarios) == 1 and posterior is None:
+        warm_template_on(scenarios[0], workers)  # first: its imports overlap ours
     from model import Scenario
     from model.targeting import STRATEGIES
 

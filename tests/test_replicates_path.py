@@ -128,6 +128,18 @@ def test_compare_cli_can_choose_seeds_in_every_run(tmp_path):
     assert old != once  # the two paths differ here, so the check above tells them apart
 
 
+def test_the_worker_template_warms_up_on_one_cheap_round_of_the_scenario():
+    """``compare`` and ``run --replicates`` start the worker template on the scenario file: one round
+    with random seeds (so a costly choice such as celf never holds up the forks), same rules."""
+    from experiments.sweep_cluster import _one_cheap_round
+
+    sc = scenario("celf", rule=IC, trials=50)
+    cheap = _one_cheap_round(sc)
+    assert cheap.steps == 1 and cheap.seeding.strategy == "random" and cheap.seeding.params == {}
+    assert cheap.seeding.count == sc.seeding.count and cheap.behaviours == sc.behaviours and cheap.network == sc.network
+    assert simulate(cheap).steps == 1
+
+
 def test_degree_without_ties_at_the_cut_is_the_old_path_exactly():
     """Where no tie straddles the cut the seed set is the same whatever the tie-break, so runs match
     (only the order of equal-degree seeds in ``Result.seeds`` differs)."""

@@ -191,9 +191,10 @@ def _alone_of(starts, heads, extra, steps, out, r, own, queue, back, ring, rstar
     """out[c, r] for an empty base: each candidate's reach, shared within a strongly connected group.
 
     Everyone in x's strongly connected group reaches what x reaches; within ``steps`` rounds too when
-    x's walk was not cut short and its depth D plus the farthest member's distance to x, E, is at
-    most ``steps`` (a member reaches anyone within E + D). The group is found by walking the reversed
-    ties from x among the people x reaches.
+    x's walk was not cut short and its depth D plus that member's distance to x, E, is at most
+    ``steps`` (the member reaches anyone within E + D). The group is found by walking the reversed
+    ties from x among the people x reaches; each member is judged by its own E, so a step limit
+    short of the group's widest E + D still shares x's walk with the members near x.
     """
     row = starts[r]
     _reverse(row, heads, rstart, rheads)
@@ -227,20 +228,19 @@ def _alone_of(starts, heads, extra, steps, out, r, own, queue, back, ring, rstar
         if not cut_short and tail > 1:
             back[x] = 0
             ring[0] = x
-            h, t, far = 0, 1, 0
+            h, t = 0, 1
             while h < t:
                 v = ring[h]
                 h += 1
-                far = max(far, back[v])
+                if back[v] + depth > steps:  # ring is in order of distance: nobody further shares
+                    break
+                memo[v] = tail
                 for e in range(rstart[v], rstart[v + 1]):
                     u = rheads[e]
                     if own[u] != UNREACHED and back[u] == UNREACHED:
                         back[u] = back[v] + 1
                         ring[t] = u
                         t += 1
-            if depth + far <= steps:
-                for i in range(t):
-                    memo[ring[i]] = tail
             for i in range(t):
                 back[ring[i]] = UNREACHED
         for i in range(tail):

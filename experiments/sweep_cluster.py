@@ -301,8 +301,7 @@ def _warm_template() -> None:
 def _warm_on_scenario(path: str) -> None:
     """The template's warm-up for ``compare`` and ``run``: the scenario's network and one round of it."""
     from model import Scenario, simulate
-
-    from .replicates import build_graph
+    from model.simulate import build_graph
 
     sc = Scenario.from_toml(path)
     if sc.network.kind in ("file", "dataset") or not sc.network.n or sc.network.n > WARM_MAX_PEOPLE:

@@ -128,10 +128,15 @@ def test_compare_cli_can_choose_seeds_in_every_run(tmp_path):
     assert old != once  # the two paths differ here, so the check above tells them apart
 
 
-def test_the_worker_template_warms_up_on_one_cheap_round_of_the_scenario():
+def test_the_worker_template_warms_up_on_one_cheap_round_of_the_scenario(tmp_path):
     """``compare`` and ``run --replicates`` start the worker template on the scenario file: one round
     with random seeds (so a costly choice such as celf never holds up the forks), same rules."""
-    from experiments.sweep_cluster import _one_cheap_round
+    from experiments.sweep_cluster import _one_cheap_round, _warm_on_scenario
+
+    path = tmp_path / "s.toml"
+    path.write_text('seed = 1\nsteps = 50\n[network]\nkind = "watts_strogatz"\nn = 200\n'
+                    '[[behaviours]]\nname = "x"\nrule = "threshold"\n[seeding]\nstrategy = "celf"\ncount = 3\n')
+    _warm_on_scenario(str(path))  # the template's own call (its errors are swallowed there: none here)
 
     sc = scenario("celf", rule=IC, trials=50)
     cheap = _one_cheap_round(sc)

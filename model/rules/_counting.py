@@ -120,33 +120,22 @@ def round_candidates(indptr, indices, sources, adopted, count, mark, t, valid, f
     return push_counts(indptr, indices, sources, adopted, count, mark, t)
 
 
-# A push's test "count / degree >= threshold" is a branch the CPU must guess. With thresholds drawn
-# per person (linear threshold) its outcome is random from the first round, and with one threshold
-# for all it turns mostly true once a cascade is global; each wrong guess costs ~20 cycles, so the
-# branch-free form, which pays a second division on every push instead, is faster then: linear
-# threshold on ws100k 0.70 -> 0.38 ms, global threshold cascades 20-35% faster (docs/performance.md
-# section 5). Small cascades under one threshold guess well (branch-free was 0.14 against 0.08 ms
-# on ba100k threshold 0.2, where at most a third of pushes reach). Keyed thresholds always take the
-# branch-free form; written ones once more than this share of last round's pushes reached them.
-BRANCHLESS_FROM = 0.4
-
-
 @njit(cache=True)
-def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, branchless=False):
+def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey):
     """Push ``sources`` into their neighbours' counts; return the non-adopters whose adopting share
-    reaches their threshold with this push (the fused runs of the fractional rules), and the share
-    of pushes whose count was at or over the threshold (to choose the next round's form).
+    reaches their threshold with this push (the fused threshold run with keyed thresholds; written
+    ones take ``push_need_crossings``).
 
     Counts rise one at a time, so ``count / degree >= theta`` turns true at exactly one push, the
     one where ``(count - 1) / degree`` is still below: testing that crossing as the push lands finds
     the same adopters as evaluating everyone touched afterwards, without marks or a second pass
     over the candidates. Valid only on exact counts (``recounted`` False). ``theta`` empty: the
-    thresholds are ``keyed_threshold(tkey, j)``. ``branchless``: the same test without branches
-    (``BRANCHLESS_FROM``).
+    thresholds are ``keyed_threshold(tkey, j)``. The test has no branch: keyed thresholds make its
+    outcome random, and each wrong guess of a branch costs about 20 cycles (docs/performance.md,
+    section 5, item 15).
     """
     hits = np.empty(volume_of(indptr, sources), dtype=np.int64)
     m = 0
-    over = 0
     k = len(sources)
     for i in range(k):
         prefetch_row(indptr, indices, sources, i, k)
@@ -161,15 +150,9 @@ def push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, 
             count[j] = c
             deg = indptr[j + 1] - indptr[j]
             th = threshold_of(theta, tkey, j)
-            reached = c / deg >= th
-            over += reached
-            if branchless:
-                hits[m] = j
-                m += reached & ((c - 1) / deg < th) & (adopted[j] == 0)
-            elif reached and (c - 1) / deg < th and adopted[j] == 0:
-                hits[m] = j
-                m += 1
-    return hits[:m], over / max(len(hits), 1)
+            hits[m] = j
+            m += (c / deg >= th) & ((c - 1) / deg < th) & (adopted[j] == 0)
+    return hits[:m]
 
 
 @njit(cache=True)

@@ -211,7 +211,7 @@ def run(
         elif written:  # one small array per tie, no division (needed_counts)
             sources = push_need_crossings(indptr, indices, sources, count, need)
         else:  # keyed thresholds: drawn as the cascade reaches people, their outcomes random
-            sources, _ = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey, True)
+            sources = push_share_crossings(indptr, indices, sources, adopted, count, theta, tkey)
         valid = True
         adopt(sources, adopted, adopted_at, t, codes, counts)
         record[r] = counts
